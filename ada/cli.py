@@ -1,0 +1,141 @@
+"""The `ada` command: one subcommand per step of the pipeline.
+
+Errors that a user can fix (a bad file, a bad config, a missing dataset or checkpoint) are caught
+here and printed as one line with exit code 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ada import SAMPLE_RATE
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.2f} h"
+
+
+def cmd_prepare(args) -> int:
+    from ada.prepare import Recipe, prepare
+
+    recipe = Recipe(normalise=not args.no_normalise, top_db=args.top_db, min_seconds=args.min_seconds)
+    result = prepare(args.sources, args.out, recipe, workers=args.workers, eval_fraction=args.eval_fraction,
+                     progress=not args.quiet)
+    return _summarise(args.out, result)
+
+
+def _summarise(out, result) -> int:
+    files = result.index.get("files", [])
+    for r in result.rejects:
+        print(f"rejected {r['path']}: {r['reason']}", file=sys.stderr)
+    if not files:
+        print(f"error: nothing usable in the inputs; {len(result.rejects)} rejected (see {out}/rejects.json)",
+              file=sys.stderr)
+        return 1
+    rate = result.index["rate"]
+    for split in ("train", "eval"):
+        part = [f for f in files if f["split"] == split]
+        print(f"{split:5s} {len(part):6d} files {_hours(sum(f['length'] for f in part) / rate):>9s}")
+    print(f"prepared {len(files)} files into {out} ({result.reused} reused), rejected {len(result.rejects)}"
+          + (f" (see {out}/rejects.json)" if result.rejects else ""))
+    return 0
+
+
+def cmd_info(args) -> int:
+    import json
+    from pathlib import Path
+
+    from ada.dataset import REJECTS, open_dataset
+
+    ds = open_dataset(args.dir)
+    print(f"dataset  {ds.root}")
+    print(f"kind     {ds.index.get('kind', 'tokens')}, vocabulary {ds.vocab} ({ds.index['dtype']}), "
+          f"{ds.rate:g} tokens/s")
+    for split in ("train", "eval"):
+        part = ds.split(split)
+        print(f"{split:8s} {len(part):6d} files {_hours(ds.seconds(split)):>9s} "
+              f"{sum(f['length'] for f in part):>14,d} tokens")
+    rejects_path = Path(args.dir) / REJECTS
+    rejects = json.loads(rejects_path.read_text()) if rejects_path.is_file() else []
+    print(f"rejects  {len(rejects)}")
+    for r in rejects:
+        print(f"  {r['path']}: {r['reason']}")
+    return 0
+
+
+def cmd_corpus(args) -> int:
+    from ada.corpus import Variation, build
+
+    variation = Variation(soundfonts=tuple(args.soundfonts.split(",")), presets=tuple(args.presets.split(",")),
+                          tempo=tuple(args.tempo), transpose=args.transpose, velocity=tuple(args.velocity),
+                          seed=args.seed)
+    result, prepared = build(args.out, args.size, variation, workers=args.workers, timeout=args.timeout,
+                             only=args.pieces, progress=not args.quiet)
+    for piece, why in result.failed.items():
+        print(f"skipped {piece}: {why}", file=sys.stderr)
+    code = _summarise(args.out, prepared)
+    print(f"corpus: {result.rendered} pieces, {_hours(result.seconds)} of audio, built in "
+          f"{result.build_seconds:.0f} s ({result.seconds / max(result.build_seconds, 1e-9):.0f}x real time)")
+    return code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ada", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("prepare", help="audio files or folders -> 16 kHz 8-bit μ-law token dataset")
+    p.add_argument("sources", nargs="+", help="audio files or folders (searched recursively)")
+    p.add_argument("--out", required=True, help="dataset directory (created, or resumed)")
+    p.add_argument("--workers", type=int, default=None, help="parallel decoders (default: all cores)")
+    p.add_argument("--eval-fraction", type=float, default=0.01, help="share of files held out (default 1%%)")
+    p.add_argument("--no-normalise", action="store_true", help="keep levels as recorded (default: peak-normalise)")
+    p.add_argument("--top-db", type=float, default=60.0, help="silence threshold below peak for trimming")
+    p.add_argument("--min-seconds", type=float, default=0.1, help="reject files shorter than this after trimming")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("info", help="files and hours per split, vocabulary and rejects of a dataset")
+    p.add_argument("dir")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("corpus", help="build the built-in piano corpus (music21 scores on sampled pianos)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--size", choices=("small", "full"), default="small")
+    p.add_argument("--soundfonts", default="fluidr3,musescore", help="comma list of: fluidr3, musescore")
+    p.add_argument("--presets", default="grand,bright", help="comma list of: grand, bright")
+    p.add_argument("--tempo", type=float, nargs=2, default=(0.9, 1.1), metavar=("MIN", "MAX"))
+    p.add_argument("--transpose", type=int, default=2, help="± semitones")
+    p.add_argument("--velocity", type=float, nargs=2, default=(0.8, 1.2), metavar=("MIN", "MAX"))
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--timeout", type=float, default=180.0, help="seconds allowed per piece")
+    p.add_argument("--pieces", nargs="+", default=None, help="music21 corpus paths instead of --size")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_corpus)
+    return parser
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """The exception types whose message is the whole story for the user."""
+    from ada.audio import AudioError
+    from ada.corpus import CorpusError
+    from ada.dataset import DatasetError
+
+    return AudioError, CorpusError, DatasetError
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except user_errors() as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; rerun the same command to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Batches of random fixed-length crops for training, and a fixed sweep of the eval split.
+
+Training crops are a grain random-access source whose record ``i`` is a crop drawn with a key
+derived from ``(seed, i)``: the stream is a pure function of the seed, so grain's iterator state
+(a record position, saved inside each checkpoint) is all a resumed run needs to see exactly the
+batches an uninterrupted run would. Crops never straddle two files; each file is drawn in
+proportion to the number of crops it holds. Each JAX process reads its own slice of the records.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterator
+
+import grain
+import numpy as np
+
+from ada.dataset import Dataset, DatasetError, open_dataset
+
+RECORDS = 1 << 50  # the crop stream is, for any practical run, endless
+
+
+class CropSource(grain.sources.RandomAccessDataSource):
+    """Record i -> one crop of `crop` tokens from the train split, drawn from (seed, i)."""
+
+    def __init__(self, data: Dataset, crop: int, seed: int, split: str = "train"):
+        self.data, self.crop, self.seed = data, crop, seed
+        self.entries = [f for f in data.split(split) if f["length"] >= crop]
+        if not self.entries:
+            longest = max((f["length"] for f in data.split(split)), default=0)
+            raise DatasetError(f"{data.root}: no {split} file holds a crop of {crop} tokens "
+                               f"(longest has {longest}); use a shorter crop or more data")
+        starts = np.array([f["length"] - crop + 1 for f in self.entries], dtype=np.float64)
+        self.cumulative = np.cumsum(starts) / starts.sum()
+
+    def __len__(self) -> int:
+        return RECORDS
+
+    def __repr__(self) -> str:  # grain checks a restored state against this
+        return (f"CropSource({self.data.root.resolve()}, crop={self.crop}, seed={self.seed}, "
+                f"files={len(self.entries)}, tokens={int(sum(f['length'] for f in self.entries))})")
+
+    def __getitem__(self, record: int) -> np.ndarray:
+        rng = np.random.default_rng((self.seed, int(record)))
+        k = min(int(np.searchsorted(self.cumulative, rng.random(), side="right")), len(self.entries) - 1)
+        entry = self.entries[k]
+        start = int(rng.integers(0, entry["length"] - self.crop + 1))
+        return np.array(self.data.tokens(entry)[start : start + self.crop])
+
+
+class _ToBatch(grain.transforms.Map):
+    """[B, crop] -> {"tokens": [B, crop]}: batches of every level and of the prior look alike."""
+
+    def map(self, element):
+        return {"tokens": element}
+
+
+def process_shard() -> tuple[int, int]:
+    """(index, count) of this JAX process, without importing jax when it is not loaded."""
+    import sys
+
+    if "jax" in sys.modules:
+        import jax
+
+        return jax.process_index(), jax.process_count()
+    return 0, 1
+
+
+def train_loader(data: str | os.PathLike | Dataset, *, crop: int, batch_size: int, seed: int = 0,
+                 workers: int = 0, shard: tuple[int, int] | None = None) -> grain.DataLoader:
+    """Endless batches of `batch_size` crops (this process's share of the global batch)."""
+    data = data if isinstance(data, Dataset) else open_dataset(data)
+    index, count = shard or process_shard()
+    source = CropSource(data, crop, seed)
+    if workers:
+        from absl import flags
+
+        if not flags.FLAGS.is_parsed():  # grain's worker processes read absl flags
+            flags.FLAGS.mark_as_parsed()
+    sampler = grain.samplers.IndexSampler(
+        num_records=len(source), shard_options=grain.sharding.ShardOptions(index, count, drop_remainder=True),
+        shuffle=False, num_epochs=1, seed=seed)
+    return grain.DataLoader(data_source=source, sampler=sampler, worker_count=workers,
+                            operations=[grain.transforms.Batch(batch_size, drop_remainder=True), _ToBatch()])
+
+
+def eval_batches(data: str | os.PathLike | Dataset, *, crop: int, batch_size: int, max_crops: int | None = None,
+                 shard: tuple[int, int] | None = None) -> Iterator[dict]:
+    """The eval split cut into consecutive crops, in index order; the last batch is padded.
+
+    Yields {"tokens": [B, crop], "mask": [B]} where mask is 0 on padding rows, so every batch has
+    one static shape and a jitted eval step compiles once.
+    """
+    data = data if isinstance(data, Dataset) else open_dataset(data)
+    index, count = shard or process_shard()
+    crops = [(e, s) for e in data.split("eval") for s in range(0, e["length"] - crop + 1, crop)]
+    if not crops:
+        raise DatasetError(f"{data.root}: the eval split holds no crop of {crop} tokens")
+    crops = crops[:max_crops][index::count]
+    dtype = np.dtype(data.index["dtype"])
+    for i in range(0, len(crops), batch_size):
+        part = crops[i : i + batch_size]
+        tokens = np.zeros((batch_size, crop), dtype)
+        mask = np.zeros((batch_size,), np.float32)
+        for row, (e, s) in enumerate(part):
+            tokens[row] = data.tokens(e)[s : s + crop]
+            mask[row] = 1
+        yield {"tokens": tokens, "mask": mask}
