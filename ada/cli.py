@@ -7,9 +7,8 @@ here and printed as one line with exit code 2; anything else is a bug and keeps 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-
-from ada import SAMPLE_RATE
 
 
 def _hours(seconds: float) -> str:
@@ -80,6 +79,41 @@ def cmd_corpus(args) -> int:
     return code
 
 
+def cmd_train(argv: list[str]) -> int:
+    """`ada train --config FILE --workdir DIR [--config.a.b=v ...]`, parsed the Flax-examples way."""
+    from absl import flags
+    from ml_collections import config_flags
+
+    FLAGS = flags.FlagValues()
+    config_flags.DEFINE_config_file("config", None, "experiment config file (experiments/*.py)",
+                                    flag_values=FLAGS, lock_config=True)
+    flags.DEFINE_string("workdir", None, "checkpoints, metrics and config land here; rerun to resume",
+                        flag_values=FLAGS)
+    flags.DEFINE_string("coordinator", None, "host:port of process 0, for a multi-process job", flag_values=FLAGS)
+    flags.DEFINE_integer("num_processes", None, "processes in the job", flag_values=FLAGS)
+    flags.DEFINE_integer("process_id", None, "this process's index", flag_values=FLAGS)
+    flags.DEFINE_boolean("progress", True, "show a progress bar", flag_values=FLAGS)
+    try:
+        FLAGS(["ada train", *argv])
+    except flags.Error as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if FLAGS.config is None or FLAGS.workdir is None:
+        print("error: ada train needs --config experiments/X.py and --workdir DIR", file=sys.stderr)
+        return 2
+    from ada.train import maybe_initialize_distributed, train
+
+    maybe_initialize_distributed(FLAGS.coordinator, FLAGS.num_processes, FLAGS.process_id)
+    result = train(FLAGS.config, FLAGS.workdir, progress=FLAGS.progress)
+    import jax
+
+    if jax.process_index() == 0:
+        shown = {k: round(v, 4) for k, v in result.items() if k in ("step", "loss", "nll", "eval_nll", "perplexity",
+                                                                  "codes_used")}
+        print("finished" if not result.get("stopped") else "stopped", json.dumps(shown))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ada", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -113,21 +147,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pieces", nargs="+", default=None, help="music21 corpus paths instead of --size")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_corpus)
+
+    sub.add_parser("train", help="train a level or a prior: --config experiments/X.py --workdir DIR",
+                   add_help=False)
     return parser
 
 
 def user_errors() -> tuple[type[Exception], ...]:
     """The exception types whose message is the whole story for the user."""
     from ada.audio import AudioError
+    from ada.config import ConfigError
     from ada.corpus import CorpusError
     from ada.dataset import DatasetError
+    from ada.train import TrainingDiverged
 
-    return AudioError, CorpusError, DatasetError
+    return AudioError, ConfigError, CorpusError, DatasetError, TrainingDiverged
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
     try:
+        if argv[:1] == ["train"] and not {"-h", "--help"} & set(argv[1:2]):
+            return cmd_train(argv[1:])
+        args = build_parser().parse_args(argv)
         return args.func(args)
     except user_errors() as e:
         print(f"error: {e}", file=sys.stderr)

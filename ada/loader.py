@@ -96,13 +96,17 @@ def eval_batches(data: str | os.PathLike | Dataset, *, crop: int, batch_size: in
     crops = [(e, s) for e in data.split("eval") for s in range(0, e["length"] - crop + 1, crop)]
     if not crops:
         raise DatasetError(f"{data.root}: the eval split holds no crop of {crop} tokens")
-    crops = crops[:max_crops][index::count]
+    crops = crops[:max_crops]
+    crops += [None] * (-len(crops) % (count * batch_size))  # every process yields as many batches
+    crops = crops[index::count]
     dtype = np.dtype(data.index["dtype"])
     for i in range(0, len(crops), batch_size):
         part = crops[i : i + batch_size]
         tokens = np.zeros((batch_size, crop), dtype)
         mask = np.zeros((batch_size,), np.float32)
-        for row, (e, s) in enumerate(part):
-            tokens[row] = data.tokens(e)[s : s + crop]
-            mask[row] = 1
+        for row, crop_at in enumerate(part):
+            if crop_at is not None:
+                e, s = crop_at
+                tokens[row] = data.tokens(e)[s : s + crop]
+                mask[row] = 1
         yield {"tokens": tokens, "mask": mask}

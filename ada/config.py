@@ -1,0 +1,83 @@
+"""Configs: the shared base every experiment file starts from, and the checks run before compiling.
+
+Experiment files (experiments/*.py) define ``get_config()`` returning an ml_collections
+ConfigDict; any field can be overridden on the command line, ``--config.train.steps=1000``.
+"""
+
+from __future__ import annotations
+
+import ml_collections
+
+from ada.dataset import Dataset
+
+
+class ConfigError(Exception):
+    """A config that cannot train; the message names the field and what to set."""
+
+
+def wavenet(filter: int, stages: int, repeats: int, residual: int, inner: int, skip: int):
+    return ml_collections.ConfigDict(dict(filter=filter, stages=stages, repeats=repeats, residual=residual,
+                                          inner=inner, skip=skip))
+
+
+def base_config(kind: str = "ada") -> ml_collections.ConfigDict:
+    """The paper's level-1 ADA (#1.2: VQ-VAE, continuous input, hop 8) with its appendix-A sizes."""
+    c = ml_collections.ConfigDict()
+    c.seed = 0
+    c.data = dict(path="data/prepared/piano-small", crop=8192, batch_size=16, workers=0, eval_crops=256,
+                  eval_batch_size=16)
+    c.model = ml_collections.ConfigDict(dict(
+        kind=kind, vocab=256, hop=8, encoder_input="continuous",
+        # local model: filter 2, 4 × 8 stages, dilated conv 128 -> gate 64 -> residual 384
+        local=wavenet(filter=2, stages=8, repeats=4, residual=384, inner=64, skip=384),
+        # encoder and modulator: non-causal, filter 3, 2 × 8 stages, 256 wide
+        encoder=wavenet(filter=3, stages=8, repeats=2, residual=256, inner=256, skip=256),
+        modulator=wavenet(filter=3, stages=8, repeats=2, residual=256, inner=256, skip=256),
+        quantiser=dict(kind="vq", codes=256, dim=64, beta=0.25, decay=0.99, epsilon=1e-5, restart_below=0.0,
+                       diversity=0.1, entropy=0.0),
+    ))
+    c.train = dict(steps=200_000, learning_rate=2e-4, warmup_steps=1000, grad_clip=1.0, ema_decay=0.9999,
+                   dtype="float32", log_every=100, eval_every=5000, checkpoint_every=2000, keep_checkpoints=3)
+    return c
+
+
+def tiny(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    """Shrink a config to train on 2 CPU cores in minutes (same structure, small widths)."""
+    c.model.local = wavenet(filter=2, stages=6, repeats=2, residual=48, inner=24, skip=48)
+    c.model.encoder = wavenet(filter=3, stages=5, repeats=1, residual=48, inner=48, skip=48)
+    c.model.modulator = wavenet(filter=3, stages=3, repeats=1, residual=48, inner=48, skip=48)
+    c.model.quantiser.codes = 64
+    c.model.quantiser.dim = 16
+    c.data.update(crop=1024, batch_size=8, eval_crops=64, eval_batch_size=16)
+    c.train.update(steps=1500, learning_rate=1e-3, warmup_steps=100, ema_decay=0.99, log_every=50,
+                   eval_every=500, checkpoint_every=500)
+    return c
+
+
+def validate(config, data: Dataset, devices: int, processes: int):
+    """Check a config against its dataset and machine before anything compiles; returns the ModelSpec."""
+    from ada.models import model_receptive_fields, model_spec
+
+    m, d, t = config.model, config.data, config.train
+    if m.vocab != data.vocab:
+        raise ConfigError(f"model.vocab={m.vocab} but dataset {data.root} has vocabulary {data.vocab} "
+                          f"(set --config.model.vocab={data.vocab})")
+    try:
+        spec = model_spec(m)
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"model: {e}") from e
+    if spec.kind == "ada" and (m.hop < 1 or d.crop % m.hop):
+        raise ConfigError(f"model.hop={m.hop} does not divide data.crop={d.crop}")
+    local_rf = model_receptive_fields(spec)["local"]
+    if d.crop < local_rf:
+        raise ConfigError(f"data.crop={d.crop} is shorter than the local model's receptive field ({local_rf} steps)")
+    if d.batch_size % devices:
+        raise ConfigError(f"data.batch_size={d.batch_size} is not divisible by the {devices} devices")
+    if d.batch_size % processes:
+        raise ConfigError(f"data.batch_size={d.batch_size} is not divisible by the {processes} processes")
+    if t.dtype not in ("float32", "bfloat16"):
+        raise ConfigError(f"train.dtype must be float32 or bfloat16, not {t.dtype!r}")
+    for field in ("steps", "log_every", "eval_every", "checkpoint_every"):
+        if t[field] < 1:
+            raise ConfigError(f"train.{field} must be at least 1")
+    return spec

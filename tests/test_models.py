@@ -1,0 +1,74 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from ada.config import base_config, tiny
+from ada.models import ADALevel, build_model, model_receptive_fields, model_spec
+
+
+@pytest.fixture(params=["vq", "argmax"])
+def level(request):
+    c = tiny(base_config("ada"))
+    c.model.quantiser.kind = request.param
+    spec = model_spec(c.model)
+    model = build_model(spec)
+    tokens = jax.random.randint(jax.random.key(0), (2, 256), 0, 256)
+    variables = model.init(jax.random.key(1), tokens)
+    _, vq = model.apply(variables, tokens, update=True, rng=jax.random.key(2), mutable=["vq"])
+    return spec, model, {**variables, **vq}, tokens
+
+
+def test_level_loss_codes_and_shapes(level):
+    spec, model, variables, tokens = level
+    out = model.apply(variables, tokens)
+    assert out["nll"].shape == () and out["loss"] >= out["nll"]
+    assert 4.5 < float(out["nll"]) < 7.0  # near log 256 at initialisation
+    codes = model.apply(variables, tokens, method=ADALevel.encode)
+    assert codes.shape == (2, 256 // spec.hop) and int(codes.max()) < spec.quantiser.codes
+    np.testing.assert_array_equal(codes, model.apply(variables, tokens, method=ADALevel.encode))
+
+
+def test_sampling_path_hears_what_training_heard(level):
+    """conditioning(codes) + step-by-step local model == the training forward's logits."""
+    spec, model, variables, tokens = level
+    tokens = tokens[:1, :64]
+    codes = model.apply(variables, tokens, method=ADALevel.encode)
+    cond = model.apply(variables, codes, method=ADALevel.conditioning)
+    full = model.apply(variables, tokens, cond, method=lambda m, t, c: m.local(t, c))
+    cache = model.apply(variables, 1, method=ADALevel.init_cache)
+    prev, outs = jnp.full((1,), -1), []
+    for t in range(tokens.shape[1]):
+        logits, cache = model.apply(variables, prev, cache, cond[:, t // spec.hop], method=ADALevel.step)
+        outs.append(logits)
+        prev = tokens[:, t]
+    np.testing.assert_allclose(np.stack(outs, 1), full, rtol=2e-4, atol=2e-4)
+    if spec.quantiser.kind == "vq":  # codes through the codebook give the vectors training used
+        vectors = variables["vq"]["quantiser"]["codebook"][codes]
+        direct = model.apply(variables, vectors, method=ADALevel.conditioning_from_vectors)
+        np.testing.assert_allclose(cond, direct, rtol=1e-6)
+
+
+def test_one_hot_encoder_input_and_code_vocabularies():
+    c = tiny(base_config("ada"))
+    c.model.vocab, c.model.encoder_input = 64, "one_hot"
+    spec = model_spec(c.model)
+    assert spec.encoder.vocab == 64 and spec.local.out == 64
+    model = build_model(spec)
+    tokens = jax.random.randint(jax.random.key(0), (1, 128), 0, 64)
+    assert model.apply(model.init(jax.random.key(1), tokens), tokens)["nll"] < np.log(64) + 1
+
+
+def test_paper_level_receptive_fields():
+    fields = model_receptive_fields(model_spec(base_config("ada").model))
+    assert fields == {"local": 1024, "encoder": 512, "modulator": 512}
+
+
+def test_prior_is_an_unconditioned_local_model():
+    c = tiny(base_config("prior"))
+    spec = model_spec(c.model)
+    model = build_model(spec)
+    tokens = jax.random.randint(jax.random.key(0), (2, 128), 0, 256)
+    variables = model.init(jax.random.key(1), tokens)
+    assert "vq" not in variables and not spec.local.conditioned
+    assert model.apply(variables, tokens)["loss"] == model.apply(variables, tokens)["nll"]
