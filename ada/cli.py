@@ -104,7 +104,7 @@ def cmd_train(argv: list[str]) -> int:
     from ada.train import maybe_initialize_distributed, train
 
     maybe_initialize_distributed(FLAGS.coordinator, FLAGS.num_processes, FLAGS.process_id)
-    result = train(FLAGS.config, FLAGS.workdir, progress=FLAGS.progress)
+    _, result = train(FLAGS.config, FLAGS.workdir, progress=FLAGS.progress)
     import jax
 
     if jax.process_index() == 0:

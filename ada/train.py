@@ -175,8 +175,8 @@ def save_config(workdir: Path, config) -> None:
         write_json(path, new)
 
 
-def train(config, workdir, progress: bool = True) -> dict:
-    """Train (or resume) to config.train.steps; returns the last metrics. Raises on bad config."""
+def train(config, workdir, progress: bool = True) -> tuple[TrainState, dict]:
+    """Train (or resume) to config.train.steps; returns the final state and last metrics."""
     import orbax.checkpoint as ocp
     import grain
     from tqdm import tqdm
@@ -281,11 +281,11 @@ def train(config, workdir, progress: bool = True) -> dict:
                 manager.wait_until_finished()
                 print(f"stopped at step {step} on request; checkpoint saved in {workdir}; "
                       "rerun the same command to resume", file=sys.stderr)
-                return {**last, "step": step, "stopped": True}
+                return state, {**last, "step": step, "stopped": True}
         manager.wait_until_finished()
         if "eval_nll" not in last:  # resumed at the very end
             last["eval_nll"] = evaluate()
-        return {**last, "step": step}
+        return state, {**last, "step": step}
     finally:
         bar.close()
         stop.restore()
@@ -309,7 +309,10 @@ def load_state(workdir, step: int | None = None):
     spec = model_spec(config.model)
     model = build_model(spec)
     tx = optimiser(config.train)
-    abstract = jax.eval_shape(lambda: init_state(model, config, tx))
+    # restore replicated onto this process's devices, whatever topology the checkpoint was saved from
+    replicated = NamedSharding(data_mesh(), P())
+    abstract = jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=replicated),
+                            jax.eval_shape(lambda: init_state(model, config, tx)))
     with ocp.CheckpointManager(workdir / "checkpoints", item_names=("state", "data"),
                                options=ocp.CheckpointManagerOptions(read_only=True)) as manager:
         step = manager.latest_step() if step is None else step

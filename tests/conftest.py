@@ -29,9 +29,9 @@ def write_audio(path: Path, rate: int = 44100, seconds: float = 1.0, channels: i
     return path
 
 
-def run_ada(*args, check=True, **kw) -> subprocess.CompletedProcess:
+def run_ada(*args, check=True, env=None, **kw) -> subprocess.CompletedProcess:
     """Run the `ada` command as a user would, in a fresh process."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**(env or os.environ), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.run([sys.executable, "-m", "ada.cli", *map(str, args)], capture_output=True, text=True,
                           env=env, **kw)
     if check and proc.returncode != 0:
@@ -53,3 +53,14 @@ def token_dataset(tmp_path):
         return tmp_path / name
 
     return make
+
+
+PIANO_PIECES = ["bach/bwv1.6.mxl", "josquin/milleRegrets.abc"]
+
+
+@pytest.fixture(scope="session")
+def piano(tmp_path_factory):
+    """A real piano dataset: two scores rendered by `ada corpus` (about two and a half minutes)."""
+    out = tmp_path_factory.mktemp("piano") / "corpus"
+    run_ada("corpus", "--out", out, "--pieces", *PIANO_PIECES, "--soundfonts", "fluidr3", "--quiet")
+    return out

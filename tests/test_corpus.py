@@ -6,7 +6,7 @@ import pytest
 from ada.corpus import SMALL, Variation, pieces
 from ada.dataset import open_dataset
 from ada import mulaw
-from conftest import run_ada
+from conftest import PIANO_PIECES, run_ada
 
 
 def test_variants_are_drawn_from_the_seed_and_the_piece_alone():
@@ -25,11 +25,8 @@ def test_small_corpus_lists_one_piece_per_work():
 
 
 @pytest.mark.slow
-def test_two_pieces_build_end_to_end(tmp_path):
-    out = tmp_path / "corpus"
-    chosen = ["bach/bwv1.6.mxl", "josquin/milleRegrets.abc"]
-    proc = run_ada("corpus", "--out", out, "--pieces", *chosen, "--soundfonts", "fluidr3", "--quiet")
-    assert "corpus: 2 pieces" in proc.stdout
+def test_two_pieces_build_end_to_end(piano):
+    out, chosen = piano, PIANO_PIECES
     ds = open_dataset(out)
     assert len(ds.files) == 2 and {f["split"] for f in ds.files} == {"train", "eval"}
     manifest = json.loads((out / "corpus.json").read_text())
@@ -47,7 +44,7 @@ def test_two_pieces_build_end_to_end(tmp_path):
         assert np.abs(tail).max() > 1e-3
     renders = {p.name: p.stat().st_mtime_ns for p in (out / "renders").iterdir()}
     again = run_ada("corpus", "--out", out, "--pieces", *chosen, "--soundfonts", "fluidr3", "--quiet")
-    assert "(2 reused)" in again.stdout
+    assert "(2 reused)" in again.stdout and "corpus: 2 pieces" in again.stdout
     assert {p.name: p.stat().st_mtime_ns for p in (out / "renders").iterdir()} == renders
     info = run_ada("info", out).stdout
     assert "vocabulary 256" in info

@@ -14,6 +14,9 @@ import jax
 import jax.numpy as jnp
 
 
+KINDS = ("vq", "argmax", "softmax")
+
+
 @dataclass(frozen=True)
 class QuantiserSpec:
     kind: str = "vq"  # vq | argmax | softmax
@@ -25,6 +28,10 @@ class QuantiserSpec:
     restart_below: float = 0.0  # VQ: restart a code whose EMA count falls below this (0: never)
     diversity: float = 0.1  # AMAE: scale of ||mean(q) - uniform||²
     entropy: float = 0.0  # softmax AMAE: scale of the per-step entropy penalty
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown quantiser {self.kind!r}: choose {', '.join(KINDS)}")
 
     @property
     def input_width(self) -> int:
@@ -130,8 +137,4 @@ class ArgmaxQuantiser(nn.Module):
 
 
 def make_quantiser(spec: QuantiserSpec) -> nn.Module:
-    if spec.kind == "vq":
-        return VectorQuantiser(spec)
-    if spec.kind in ("argmax", "softmax"):
-        return ArgmaxQuantiser(spec)
-    raise ValueError(f"unknown quantiser {spec.kind!r}: choose vq, argmax or softmax")
+    return VectorQuantiser(spec) if spec.kind == "vq" else ArgmaxQuantiser(spec)
