@@ -114,6 +114,17 @@ def cmd_train(argv: list[str]) -> int:
     return 0
 
 
+def cmd_encode(args) -> int:
+    from ada.encode import encode_dataset
+
+    index = encode_dataset(args.level, args.data, args.out, window=args.window, batch_size=args.batch_size,
+                           progress=not args.quiet)
+    codes = sum(f["length"] for f in index["files"])
+    print(f"encoded {len(index['files'])} files into {args.out}: {codes:,d} codes, vocabulary {index['vocab']}, "
+          f"{index['rate']:g} codes/s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ada", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -147,6 +158,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pieces", nargs="+", default=None, help="music21 corpus paths instead of --size")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_corpus)
+
+    p = sub.add_parser("encode", help="a dataset through a trained level -> the next level's dataset of codes")
+    p.add_argument("--level", required=True, help="workdir of a trained ADA level")
+    p.add_argument("--data", required=True, help="dataset the level reads (audio, or the codes below it)")
+    p.add_argument("--out", required=True, help="dataset of codes to write (resumable)")
+    p.add_argument("--window", type=int, default=16384, help="steps encoded per window (memory, not results)")
+    p.add_argument("--batch-size", type=int, default=8, help="windows per device batch")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_encode)
 
     sub.add_parser("train", help="train a level or a prior: --config experiments/X.py --workdir DIR",
                    add_help=False)

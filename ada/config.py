@@ -41,6 +41,32 @@ def base_config(kind: str = "ada") -> ml_collections.ConfigDict:
     return c
 
 
+def level2(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    """A second level: it reads level-1 codes (vocabulary 256, one-hot into the encoder), hop 8 again."""
+    c.model.vocab = 256
+    c.model.encoder_input = "one_hot"
+    c.data.path = "data/prepared/piano-small-codes1"
+    return c
+
+
+PRIORS = {  # Table 3: filter 3; large 3 × 10 (RF 6144), very large 6 × 10 (RF 12288), thin 3 × 13 (RF 49152)
+    "large": wavenet(filter=3, stages=10, repeats=3, residual=512, inner=512, skip=512),
+    "very_large": wavenet(filter=3, stages=10, repeats=6, residual=512, inner=512, skip=512),
+    "thin": wavenet(filter=3, stages=13, repeats=3, residual=192, inner=192, skip=192),
+}
+
+
+def prior(size: str) -> ml_collections.ConfigDict:
+    """An unconditional prior over the top codes (vocabulary 256 at 1/64 of the audio rate)."""
+    c = base_config("prior")
+    c.model.vocab = 256
+    c.model.local = PRIORS[size]
+    c.data.path = "data/prepared/piano-small-codes2"
+    c.data.crop = 2 * c.model.local.repeats * (c.model.local.filter - 1) * 2**c.model.local.stages
+    c.data.batch_size = 8
+    return c
+
+
 def tiny(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     """Shrink a config to train on 2 CPU cores in minutes (same structure, small widths)."""
     c.model.local = wavenet(filter=2, stages=6, repeats=2, residual=48, inner=24, skip=48)

@@ -108,16 +108,16 @@ class ADALevel(nn.Module):
             return tokens
         return (tokens.astype(jnp.float32) * (2.0 / (self.spec.vocab - 1)) - 1.0)[..., None]
 
-    def _quantise(self, tokens, update=False, rng=None):
-        z = self.encoder(self._encoder_input(tokens))
+    def _quantise(self, tokens, update=False, rng=None, mask=None):
+        z = self.encoder(self._encoder_input(tokens), mask=mask)
         B, T, D = z.shape
         z = z.reshape(B, T // self.spec.hop, self.spec.hop, D).mean(axis=2)  # pool at the output side
         return self.quantiser(z, update, rng)
 
-    def conditioning_from_vectors(self, vectors):
+    def conditioning_from_vectors(self, vectors, mask=None):
         """Code vectors [B, T/hop, D] -> per-layer biases of the local model [B, T/hop, layers, 2·inner]."""
         local = self.spec.local
-        out = self.modulator(vectors)
+        out = self.modulator(vectors, mask=mask)
         return out.reshape(*out.shape[:2], local.layers, local.cond_width)
 
     def __call__(self, tokens, mask=None, update: bool = False, rng=None):
@@ -126,17 +126,18 @@ class ADALevel(nn.Module):
         value = nll(logits, tokens, mask)
         return {"loss": value + q["loss"], "nll": value, "stats": {**q["stats"], "quantiser_loss": q["loss"]}}
 
-    def encode(self, tokens):
+    def encode(self, tokens, mask=None):
         """Tokens [B, T] -> codes [B, T / hop]; deterministic (no codebook update)."""
-        return self._quantise(tokens)["codes"]
+        return self._quantise(tokens, mask=mask)["codes"]
 
-    def conditioning(self, codes):
+    def conditioning(self, codes, mask=None):
         """Codes [B, T/hop] -> per-layer biases: what the local model hears while sampling."""
+        codes = jnp.maximum(codes, 0)  # masked (padding) positions may hold -1
         if self.spec.quantiser.kind == "vq":
             vectors = self.quantiser.variables["vq"]["codebook"][codes]
         else:
             vectors = jax.nn.one_hot(codes, self.spec.quantiser.codes)
-        return self.conditioning_from_vectors(vectors)
+        return self.conditioning_from_vectors(vectors, mask)
 
     def init_cache(self, batch: int):
         return self.local.init_cache(batch)

@@ -1,6 +1,6 @@
 """Tiny unconditional WaveNet on audio: tiny level 1's local model without codes (its baseline).
 
-    ada train --config experiments/tiny_wavenet.py --workdir workdirs/tiny-wavenet
+    ada train --config experiments/tiny_wavenet.py --workdir workdirs/tiny_wavenet
 """
 
 from ada.config import base_config, tiny

@@ -64,3 +64,15 @@ def piano(tmp_path_factory):
     out = tmp_path_factory.mktemp("piano") / "corpus"
     run_ada("corpus", "--out", out, "--pieces", *PIANO_PIECES, "--soundfonts", "fluidr3", "--quiet")
     return out
+
+
+MICRO = REPO / "tests" / "micro_config.py"
+
+
+@pytest.fixture(scope="session")
+def micro_level(piano, tmp_path_factory):
+    """A micro ADA level trained for a few steps on the piano fixture: its workdir."""
+    workdir = tmp_path_factory.mktemp("micro") / "level"
+    run_ada("train", "--config", MICRO, "--workdir", workdir, f"--config.data.path={piano}", "--noprogress",
+            "--config.train.steps=6", "--config.train.checkpoint_every=6")
+    return workdir

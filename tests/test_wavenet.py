@@ -87,3 +87,14 @@ def test_conditioning_changes_only_its_own_hop():
     out2 = model.apply(params, x, cond.at[:, 2].set(1.0))
     differs = ~np.all(np.isclose(out, out2), axis=-1)[0]
     assert differs[8:12].all() and not differs[:8].any()  # a causal stack: later steps may differ too
+
+
+@pytest.mark.parametrize("causal", [True, False])
+def test_a_masked_window_equals_the_whole_sequence(causal):
+    spec = WaveNetSpec(filter=3, stages=3, repeats=2, residual=16, inner=8, skip=16, out=6, vocab=6, causal=causal)
+    x = jax.random.randint(jax.random.key(0), (1, 50), 0, 6)
+    model, params, whole = apply(spec, x)
+    padded = jnp.concatenate([jnp.full((1, 30), 3), x, jnp.full((1, 20), 5)], axis=1)  # junk either side
+    mask = jnp.zeros((1, 100)).at[:, 30:80].set(1)
+    windowed = model.apply(params, padded, mask=mask)[:, 30:80]
+    np.testing.assert_allclose(windowed, whole, rtol=1e-5, atol=1e-5)

@@ -119,12 +119,21 @@ class WaveNet(nn.Module):
         return x.astype(self.dtype) @ kernel
 
     # -- full sequence -------------------------------------------------------------------------
-    def __call__(self, x, cond=None):
-        """x: tokens [B, T] or features [B, T, C]; cond: [B, T / hop, layers, 2·inner]. -> [B, T, out]."""
+    def __call__(self, x, cond=None, mask=None):
+        """x: tokens [B, T] or features [B, T, C]; cond: [B, T / hop, layers, 2·inner]. -> [B, T, out].
+
+        `mask` [B, T] (1 = real step) makes a window cut from a longer sequence behave as if the
+        steps outside it did not exist: every layer sees zeros there, as at a sequence's ends.
+        """
         s = self.spec
+        keep = None if mask is None else mask[..., None].astype(self.dtype)
+        if keep is not None:
+            x = jnp.where(mask > 0, x, -1) if s.vocab else x * keep
         h = sum(_shift(self._embed(x, j), off) for j, off in enumerate(self._tap_offsets()))
         skips = 0
         for i, d in enumerate(s.dilations):
+            if keep is not None:
+                h = h * keep
             z = _conv(h, self.dilated[i].astype(self.dtype), d, s.causal) + self.dilated_bias[i].astype(self.dtype)
             if cond is not None:
                 B, T, C = z.shape

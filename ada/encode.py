@@ -1,0 +1,93 @@
+"""`ada encode`: a dataset through a trained level's encoder (EMA parameters) into its codes.
+
+The codes are the next level's dataset, in the one dataset format (vocabulary K, rate / hop),
+with each file's path, hash and split carried over. Files are encoded in windows spread over the
+local devices; each finished file is cached atomically, so a rerun resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import jax
+import numpy as np
+from jax.sharding import NamedSharding, PartitionSpec as P
+
+from ada import windows
+from ada.atomic import atomic_path
+from ada.config import ConfigError
+from ada.dataset import DatasetError, open_dataset, write_dataset
+from ada.models import ADALevel
+from ada.nn.wavenet import receptive_field
+from ada.train import CONFIG_FILE, data_mesh, load_state
+
+WORK = ".work"
+
+
+def _round_up(n: int, k: int) -> int:
+    return -(-n // k) * k
+
+
+def load_level(workdir):
+    """(config, spec, model, variables, step) of a trained ADA level, with its Polyak parameters."""
+    config, spec, model, state = load_state(workdir)
+    if spec.kind != "ada":
+        raise ConfigError(f"{workdir} holds a {spec.kind}, not an ADA level: it has no encoder")
+    return config, spec, model, {"params": state.ema_params, **state.vq}, int(state.step)
+
+
+def encode_dataset(level, data, out, window: int = 16384, batch_size: int = 8, progress: bool = True) -> dict:
+    """Encode every file of `data` with the level in workdir `level`; returns the new index."""
+    from tqdm import tqdm
+
+    config, spec, model, variables, step = load_level(level)
+    src = open_dataset(data)
+    if src.vocab != spec.vocab:
+        raise DatasetError(f"{data} has vocabulary {src.vocab} but level {level} reads {spec.vocab}-token input")
+    hop = spec.hop
+    context = _round_up(receptive_field(spec.encoder), hop)
+    window = _round_up(window, hop)
+    mesh = data_mesh()
+    batch_size = _round_up(batch_size, jax.device_count())
+    replicated, sharded = NamedSharding(mesh, P()), NamedSharding(mesh, P("data"))
+    encode = jax.jit(lambda v, x, m: model.apply(v, x, m, method=ADALevel.encode),
+                     in_shardings=(replicated, sharded, sharded), out_shardings=sharded)
+    variables = jax.device_put(variables, replicated)
+
+    fingerprint = hashlib.sha256((Path(level, CONFIG_FILE).read_text() + str(step)).encode()).hexdigest()[:12]
+    out = Path(out)
+    work = out / WORK / fingerprint
+    work.mkdir(parents=True, exist_ok=True)
+    entries = [f for f in src.files if f["length"] >= hop]
+    skipped = len(src.files) - len(entries)
+    bar = tqdm(total=sum(f["length"] // hop * hop for f in entries) / src.rate, unit="s", desc="encode",
+               disable=not progress, bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s audio [{elapsed}<{remaining}]")
+    for entry in entries:
+        cached = work / f"{entry['sha256']}.npy"
+        n = entry["length"] // hop * hop
+        if not cached.is_file():
+            tokens = np.asarray(src.tokens(entry)[:n])
+            codes = np.zeros(n // hop, np.int64)
+            plan = windows.plan([n], window)
+            for i in range(0, len(plan), batch_size):
+                part = plan[i : i + batch_size]
+                padded = part + [windows.Window(0, 0, 0)] * (batch_size - len(part))
+                x, mask = windows.gather([tokens], padded, window, context)
+                result = np.asarray(encode(variables, x, mask))
+                for w, c in windows.kept(result, part, context, hop):
+                    codes[w.start // hop : w.stop // hop] = c
+            with atomic_path(cached) as tmp:
+                with open(tmp, "wb") as f:
+                    np.save(f, codes)
+        bar.update(n / src.rate)
+    bar.close()
+    coded = [{"path": e["path"], "sha256": e["sha256"], "split": e["split"], "length": e["length"] // hop}
+             for e in entries]
+    index = write_dataset(out, coded, lambda e: np.load(work / f"{e['sha256']}.npy"), vocab=spec.code_vocab,
+                          rate=src.rate / hop,
+                          meta={"kind": "codes", "level": str(Path(level).resolve()), "level_step": step,
+                                "hop": hop, "source": str(Path(data).resolve()), "skipped_short": skipped})
+    shutil.rmtree(out / WORK, ignore_errors=True)
+    return index

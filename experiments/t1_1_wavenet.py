@@ -1,0 +1,10 @@
+"""Table 1 #1.1: unconditional WaveNet on 16 kHz μ-law audio (the local model's size, no codes).
+
+    ada train --config experiments/t1_1_wavenet.py --workdir workdirs/t1_1_wavenet
+"""
+
+from ada.config import base_config
+
+
+def get_config():
+    return base_config("prior")

@@ -1,0 +1,12 @@
+"""Table 1 #1.7: ADA with VQ-VAE quantiser at hop 64 (one level straight to the top rate).
+
+    ada train --config experiments/t1_7_vqvae_hop64.py --workdir workdirs/t1_7_vqvae_hop64
+"""
+
+from ada.config import base_config
+
+
+def get_config():
+    c = base_config("ada")
+    c.model.hop = 64
+    return c

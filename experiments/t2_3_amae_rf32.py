@@ -1,0 +1,13 @@
+"""Table 2 #2.3: level-2 AMAE whose local model (decoder) sees 32 codes: 4 repeats of 3 stages.
+
+    ada train --config experiments/t2_3_amae_rf32.py --workdir workdirs/t2_3_amae_rf32
+"""
+
+from ada.config import base_config, level2
+
+
+def get_config():
+    c = level2(base_config("ada"))
+    c.model.quantiser.kind = "argmax"
+    c.model.local.stages = 3
+    return c
