@@ -110,3 +110,25 @@ def write_wav(path: str | os.PathLike, audio: np.ndarray, sample_rate: int = SAM
     """Write 16-bit PCM WAV atomically."""
     with atomic_path(path) as tmp:
         sf.write(tmp, np.clip(audio, -1, 1), sample_rate, subtype="PCM_16", format="WAV")
+
+
+class WavWriter:
+    """Stream mono 16-bit PCM to a WAV that appears under its name only once complete."""
+
+    def __init__(self, path: str | os.PathLike, frames: int, sample_rate: int = SAMPLE_RATE):
+        self.path, self.remaining = Path(path), frames
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.path.with_name(f".{self.path.name}.tmp")
+        self.file = sf.SoundFile(self.tmp, "w", sample_rate, 1, subtype="PCM_16", format="WAV")
+
+    def write(self, audio: np.ndarray) -> None:
+        part = np.clip(audio[: self.remaining], -1, 1)
+        self.file.write(part)
+        self.remaining -= len(part)
+
+    def close(self) -> None:
+        self.file.close()
+        if self.remaining:
+            self.tmp.unlink()
+            raise AudioError(f"{self.path}: {self.remaining} frames short; not written")
+        os.replace(self.tmp, self.path)

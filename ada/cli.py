@@ -125,6 +125,43 @@ def cmd_encode(args) -> int:
     return 0
 
 
+def cmd_sample(args) -> int:
+    from ada.render import sample_stack
+
+    result = sample_stack(args.stack, args.seconds, args.num, args.out, args.temperature, args.seed, args.chunk)
+    print(f"{args.num} samples of {args.seconds:g} s in {result['seconds']:.0f} s")
+    print(f"listen: {result['page']}")
+    return 0
+
+
+def cmd_reconstruct(args) -> int:
+    from ada import audio, mulaw
+    from ada.render import excerpts_from, reconstruct
+    from ada.stack import load_stack
+
+    stack = load_stack(args.stack, need_prior=False, levels=args.levels)
+    frames = int(args.seconds * 16000) // stack.hop * stack.hop
+    unrelated = None
+    if args.input:
+        x = audio.clean(audio.read(args.input))
+        start = int(args.offset * 16000)
+        if len(x) < start + frames:
+            raise audio.AudioError(f"{args.input}: shorter than {args.offset + args.seconds:g} s after trimming")
+        excerpts = [(f"{args.input} @ {args.offset:g} s", mulaw.encode(x[start : start + frames]))]
+    elif args.data:
+        excerpts = excerpts_from(args.data, "eval", args.excerpts, frames)
+        unrelated = excerpts_from(args.data, "train", 1, frames)[0][1]
+    else:
+        print("error: give --input FILE or --data DATASET", file=sys.stderr)
+        return 2
+    result = reconstruct(args.stack, excerpts, args.out, args.levels, args.temperature, args.seed, args.chunk,
+                         unrelated)
+    for r in result["results"]:
+        print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()}))
+    print(f"listen: {result['page']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ada", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -168,6 +205,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_encode)
 
+    p = sub.add_parser("sample", help="draw music from a stack's prior and render it down to WAV")
+    p.add_argument("--stack", required=True, help='JSON: {"levels": [workdir, ...], "prior": workdir}')
+    p.add_argument("--seconds", type=float, default=4.0)
+    p.add_argument("--num", type=int, default=4, help="pieces, sampled as one batch")
+    p.add_argument("--out", required=True, help="folder for the WAVs and index.html")
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--chunk", type=int, default=16000, help="steps per compiled sampling loop (memory)")
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("reconstruct", help="encode real audio through N levels and sample it back")
+    p.add_argument("--stack", required=True)
+    p.add_argument("--levels", type=int, default=1)
+    p.add_argument("--input", help="an audio file")
+    p.add_argument("--offset", type=float, default=0.0, help="seconds into --input")
+    p.add_argument("--data", help="a prepared audio dataset: reconstruct excerpts of its eval split")
+    p.add_argument("--excerpts", type=int, default=3)
+    p.add_argument("--seconds", type=float, default=4.0)
+    p.add_argument("--out", required=True)
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--chunk", type=int, default=16000)
+    p.set_defaults(func=cmd_reconstruct)
+
     sub.add_parser("train", help="train a level or a prior: --config experiments/X.py --workdir DIR",
                    add_help=False)
     return parser
@@ -185,6 +246,9 @@ def user_errors() -> tuple[type[Exception], ...]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import logging
+
+    logging.getLogger("absl").setLevel(logging.ERROR)  # orbax's notes on read-only checkpoint dirs
     argv = sys.argv[1:] if argv is None else argv
     try:
         if argv[:1] == ["train"] and not {"-h", "--help"} & set(argv[1:2]):

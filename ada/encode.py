@@ -38,6 +38,38 @@ def load_level(workdir):
     return config, spec, model, {"params": state.ema_params, **state.vq}, int(state.step)
 
 
+class LevelEncoder:
+    """One level's encoder over token arrays of any length, in windows spread over the local devices.
+
+    The context either side is the encoder's receptive field, so the codes equal one pass over the
+    whole array; the window size only sets memory.
+    """
+
+    def __init__(self, model, variables, spec, window: int = 16384, batch_size: int = 8):
+        self.spec, self.hop = spec, spec.hop
+        self.context = _round_up(receptive_field(spec.encoder), self.hop)
+        self.window = _round_up(window, self.hop)
+        self.batch_size = _round_up(batch_size, jax.device_count())
+        replicated, sharded = NamedSharding(data_mesh(), P()), NamedSharding(data_mesh(), P("data"))
+        self._encode = jax.jit(lambda v, x, m: model.apply(v, x, m, method=ADALevel.encode),
+                               in_shardings=(replicated, sharded, sharded), out_shardings=sharded)
+        self.variables = jax.device_put(variables, replicated)
+
+    def __call__(self, tokens: np.ndarray) -> np.ndarray:
+        """Tokens [T] -> codes [T // hop] (a trailing partial hop is dropped)."""
+        n = len(tokens) // self.hop * self.hop
+        codes = np.zeros(n // self.hop, np.int64)
+        plan = windows.plan([n], self.window)
+        for i in range(0, len(plan), self.batch_size):
+            part = plan[i : i + self.batch_size]
+            padded = part + [windows.Window(0, 0, 0)] * (self.batch_size - len(part))
+            x, mask = windows.gather([np.asarray(tokens[:n])], padded, self.window, self.context)
+            result = np.asarray(self._encode(self.variables, x, mask))
+            for w, c in windows.kept(result, part, self.context, self.hop):
+                codes[w.start // self.hop : w.stop // self.hop] = c
+        return codes
+
+
 def encode_dataset(level, data, out, window: int = 16384, batch_size: int = 8, progress: bool = True) -> dict:
     """Encode every file of `data` with the level in workdir `level`; returns the new index."""
     from tqdm import tqdm
@@ -47,15 +79,7 @@ def encode_dataset(level, data, out, window: int = 16384, batch_size: int = 8, p
     if src.vocab != spec.vocab:
         raise DatasetError(f"{data} has vocabulary {src.vocab} but level {level} reads {spec.vocab}-token input")
     hop = spec.hop
-    context = _round_up(receptive_field(spec.encoder), hop)
-    window = _round_up(window, hop)
-    mesh = data_mesh()
-    batch_size = _round_up(batch_size, jax.device_count())
-    replicated, sharded = NamedSharding(mesh, P()), NamedSharding(mesh, P("data"))
-    encode = jax.jit(lambda v, x, m: model.apply(v, x, m, method=ADALevel.encode),
-                     in_shardings=(replicated, sharded, sharded), out_shardings=sharded)
-    variables = jax.device_put(variables, replicated)
-
+    encoder = LevelEncoder(model, variables, spec, window, batch_size)
     fingerprint = hashlib.sha256((Path(level, CONFIG_FILE).read_text() + str(step)).encode()).hexdigest()[:12]
     out = Path(out)
     work = out / WORK / fingerprint
@@ -66,22 +90,12 @@ def encode_dataset(level, data, out, window: int = 16384, batch_size: int = 8, p
                disable=not progress, bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s audio [{elapsed}<{remaining}]")
     for entry in entries:
         cached = work / f"{entry['sha256']}.npy"
-        n = entry["length"] // hop * hop
         if not cached.is_file():
-            tokens = np.asarray(src.tokens(entry)[:n])
-            codes = np.zeros(n // hop, np.int64)
-            plan = windows.plan([n], window)
-            for i in range(0, len(plan), batch_size):
-                part = plan[i : i + batch_size]
-                padded = part + [windows.Window(0, 0, 0)] * (batch_size - len(part))
-                x, mask = windows.gather([tokens], padded, window, context)
-                result = np.asarray(encode(variables, x, mask))
-                for w, c in windows.kept(result, part, context, hop):
-                    codes[w.start // hop : w.stop // hop] = c
+            codes = encoder(src.tokens(entry))
             with atomic_path(cached) as tmp:
                 with open(tmp, "wb") as f:
                     np.save(f, codes)
-        bar.update(n / src.rate)
+        bar.update(entry["length"] // hop * hop / src.rate)
     bar.close()
     coded = [{"path": e["path"], "sha256": e["sha256"], "split": e["split"], "length": e["length"] // hop}
              for e in entries]

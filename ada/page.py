@@ -1,0 +1,77 @@
+"""The listening page: index.html beside the WAVs, with players, spectrograms and what made them.
+
+It links files by relative path and needs no server: open it from disk. A small script reports,
+at the top, how many players have loaded their audio (and which failed).
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+
+from ada import SAMPLE_RATE
+from ada.atomic import write_text
+
+STATUS_SCRIPT = """
+<script>
+const players = [...document.querySelectorAll('audio')];
+let ready = 0, failed = [];
+const show = () => { document.getElementById('status').textContent =
+  `${ready} of ${players.length} players loaded` + (failed.length ? `; failed: ${failed.join(', ')}` : '');
+  document.body.dataset.loaded = ready; document.body.dataset.failed = failed.length; };
+players.forEach(a => {
+  a.addEventListener('loadedmetadata', () => { ready++; a.dataset.duration = a.duration.toFixed(3); show(); });
+  a.addEventListener('error', () => { failed.push(a.getAttribute('src')); show(); });
+  a.load();
+});
+show();
+</script>
+"""
+
+
+def spectrogram_png(audio: np.ndarray, path: Path, title: str = "") -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 2.2), dpi=90)
+    ax.specgram(audio + 1e-7, NFFT=512, Fs=SAMPLE_RATE, noverlap=384, cmap="magma", vmin=-120)
+    ax.set_ylim(0, 8000)
+    ax.set_xlabel("s")
+    ax.set_ylabel("Hz")
+    if title:
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write_page(out: Path, title: str, meta: dict, rows: list[list[tuple[str, np.ndarray, Path]]]) -> Path:
+    """rows: each a list of (label, audio, wav path) shown side by side (e.g. original | reconstruction)."""
+    out = Path(out)
+    cells_html = []
+    for row in rows:
+        cells = []
+        for label, audio, wav in row:
+            png = wav.with_suffix(".png")
+            spectrogram_png(audio, png, label)
+            cells.append(f'<figure><figcaption>{html.escape(label)} ({len(audio) / SAMPLE_RATE:.2f} s)</figcaption>'
+                         f'<audio controls preload="metadata" src="{html.escape(wav.name)}"></audio>'
+                         f'<img src="{html.escape(png.name)}" alt="spectrogram of {html.escape(label)}"></figure>')
+        cells_html.append('<div class="row">' + "".join(cells) + "</div>")
+    table = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in meta.items())
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:1800px}} .row{{display:flex;gap:1em;flex-wrap:wrap}}
+figure{{margin:0 0 1.5em 0}} img{{display:block;width:720px}} audio{{width:720px}} th{{text-align:left;padding-right:1em}}
+#status{{color:#555}}</style></head>
+<body><h1>{html.escape(title)}</h1><p id="status"></p><table>{table}</table>
+{''.join(cells_html)}
+{STATUS_SCRIPT}</body></html>
+"""
+    path = out / "index.html"
+    write_text(path, page)
+    return path
