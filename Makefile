@@ -4,10 +4,28 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := fluidsynth fluid-soundfont-gm musescore-general-soundfont
+APT_PACKAGES := fluidsynth fluid-soundfont-gm musescore-general-soundfont chromium
 SMALL := data/prepared/piano-small
 
-.PHONY: setup system-deps test test-fast data data-full clean
+# The pipeline. Defaults: the tiny stack on the small corpus, on the CPU. Override any of these, e.g.
+#   make train-level1 CONFIG=experiments/t1_2_vqvae_continuous.py WORKDIR=workdirs/t1_2 DATA=data/prepared/maestro
+DATA ?= $(SMALL)
+RUNS ?= workdirs
+CODES1 ?= $(DATA)-codes1
+CODES2 ?= $(DATA)-codes2
+LEVEL1 ?= $(RUNS)/tiny_level1
+LEVEL2 ?= $(RUNS)/tiny_level2
+PRIOR ?= $(RUNS)/tiny_prior
+STACK ?= $(RUNS)/stack.json
+TRAIN_ARGS ?=
+SECONDS ?= 4
+NUM ?= 4
+EXCERPTS ?= 3
+OUT ?= $(RUNS)/demo
+ADA := $(BIN)/ada
+
+.PHONY: setup system-deps test test-fast data data-full clean train-level1 encode-level1 train-level2 \
+        encode-level2 train-prior stack sample reconstruct demo
 
 setup: $(VENV)/.installed system-deps
 
@@ -37,12 +55,53 @@ test-fast: setup
 data: $(SMALL)/index.json
 
 $(SMALL)/index.json: | setup
-	$(BIN)/ada corpus --out $(SMALL) --size small
-	$(BIN)/ada info $(SMALL)
+	$(ADA) corpus --out $(SMALL) --size small
+	$(ADA) info $(SMALL)
+
+%/index.json:
+	@echo "error: no dataset at $*; make one with: $(ADA) prepare YOUR_RECORDINGS --out $*"; exit 1
 
 data-full: setup
 	$(BIN)/ada corpus --out data/prepared/piano-full --size full
 	$(BIN)/ada info data/prepared/piano-full
+
+# Each training target resumes its workdir (a finished one returns at once); each encode reuses
+# codes already made by the same checkpoint.
+train-level1: setup $(DATA)/index.json
+	$(ADA) train --config $(or $(CONFIG),experiments/tiny_level1.py) --workdir $(or $(WORKDIR),$(LEVEL1)) \
+	  --config.data.path=$(DATA) $(TRAIN_ARGS)
+
+encode-level1: train-level1
+	$(ADA) encode --level $(LEVEL1) --data $(DATA) --out $(CODES1)
+
+train-level2: $(if $(CONFIG),setup,encode-level1)
+	$(ADA) train --config $(or $(CONFIG),experiments/tiny_level2.py) --workdir $(or $(WORKDIR),$(LEVEL2)) \
+	  --config.data.path=$(if $(CONFIG),$(DATA),$(CODES1)) $(TRAIN_ARGS)
+
+encode-level2: train-level2
+	$(ADA) encode --level $(LEVEL2) --data $(CODES1) --out $(CODES2)
+
+train-prior: $(if $(CONFIG),setup,encode-level2)
+	$(ADA) train --config $(or $(CONFIG),experiments/tiny_prior.py) --workdir $(or $(WORKDIR),$(PRIOR)) \
+	  --config.data.path=$(if $(CONFIG),$(DATA),$(CODES2)) $(TRAIN_ARGS)
+
+stack:
+	@mkdir -p $(dir $(STACK))
+	@echo '{"levels": ["$(abspath $(LEVEL1))", "$(abspath $(LEVEL2))"], "prior": "$(abspath $(PRIOR))"}' > $(STACK)
+	@echo "stack: $(STACK)"
+
+sample: setup
+	$(ADA) sample --stack $(STACK) --seconds $(SECONDS) --num $(NUM) --out $(OUT)/samples
+
+reconstruct: setup
+	$(ADA) reconstruct --stack $(STACK) --levels 1 --data $(DATA) --excerpts $(EXCERPTS) --seconds $(SECONDS) \
+	  --out $(OUT)/reconstructions
+
+# The whole pipeline on 2 CPU cores in about 20 minutes, ending with the listening pages.
+demo: train-prior stack
+	$(MAKE) --no-print-directory sample reconstruct
+	@echo; echo "Listen: $(abspath $(OUT))/samples/index.html"; \
+	 echo "        $(abspath $(OUT))/reconstructions/index.html"
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -70,6 +70,20 @@ class LevelEncoder:
         return codes
 
 
+def _files_digest(src) -> str:
+    return hashlib.sha256(" ".join(f["sha256"] for f in src.files).encode()).hexdigest()[:16]
+
+
+def _finished(out: Path, fingerprint: str, src) -> dict | None:
+    """The index already in `out`, if it holds these files' codes from this very checkpoint."""
+    try:
+        index = open_dataset(out).index
+    except DatasetError:
+        return None
+    same = index.get("level_fingerprint") == fingerprint and index.get("source_files") == _files_digest(src)
+    return index if same else None
+
+
 def encode_dataset(level, data, out, window: int = 16384, batch_size: int = 8, progress: bool = True) -> dict:
     """Encode every file of `data` with the level in workdir `level`; returns the new index."""
     from tqdm import tqdm
@@ -82,6 +96,9 @@ def encode_dataset(level, data, out, window: int = 16384, batch_size: int = 8, p
     encoder = LevelEncoder(model, variables, spec, window, batch_size)
     fingerprint = hashlib.sha256((Path(level, CONFIG_FILE).read_text() + str(step)).encode()).hexdigest()[:12]
     out = Path(out)
+    done = _finished(out, fingerprint, src)
+    if done:
+        return done
     work = out / WORK / fingerprint
     work.mkdir(parents=True, exist_ok=True)
     entries = [f for f in src.files if f["length"] >= hop]
@@ -102,6 +119,7 @@ def encode_dataset(level, data, out, window: int = 16384, batch_size: int = 8, p
     index = write_dataset(out, coded, lambda e: np.load(work / f"{e['sha256']}.npy"), vocab=spec.code_vocab,
                           rate=src.rate / hop,
                           meta={"kind": "codes", "level": str(Path(level).resolve()), "level_step": step,
-                                "hop": hop, "source": str(Path(data).resolve()), "skipped_short": skipped})
+                                "hop": hop, "source": str(Path(data).resolve()), "skipped_short": skipped,
+                                "level_fingerprint": fingerprint, "source_files": _files_digest(src)})
     shutil.rmtree(out / WORK, ignore_errors=True)
     return index

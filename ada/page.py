@@ -38,7 +38,9 @@ def spectrogram_png(audio: np.ndarray, path: Path, title: str = "") -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 2.2), dpi=90)
-    ax.specgram(audio + 1e-7, NFFT=512, Fs=SAMPLE_RATE, noverlap=384, cmap="magma", vmin=-120)
+    hop = max(128, len(audio) // 1500)  # about as many frames as the image has pixels, for any length
+    n_fft = max(512, hop)  # windows always cover the whole clip
+    ax.specgram(audio + 1e-7, NFFT=n_fft, Fs=SAMPLE_RATE, noverlap=n_fft - hop, cmap="magma", vmin=-120)
     ax.set_ylim(0, 8000)
     ax.set_xlabel("s")
     ax.set_ylabel("Hz")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -76,3 +77,21 @@ def micro_level(piano, tmp_path_factory):
     run_ada("train", "--config", MICRO, "--workdir", workdir, f"--config.data.path={piano}", "--noprogress",
             "--config.train.steps=6", "--config.train.checkpoint_every=6")
     return workdir
+
+
+@pytest.fixture(scope="session")
+def micro_stack(micro_level, piano, tmp_path_factory):
+    """Micro level 1, a micro level 2 over its codes and a micro prior over those: a stack file."""
+    root = tmp_path_factory.mktemp("stack")
+    codes1, codes2 = root / "codes1", root / "codes2"
+    run_ada("encode", "--level", micro_level, "--data", piano, "--out", codes1, "--quiet")
+    common = ["--config", MICRO, "--noprogress", "--config.train.steps=4", "--config.train.checkpoint_every=4",
+              "--config.model.vocab=16"]
+    run_ada("train", *common, "--workdir", root / "level2", f"--config.data.path={codes1}",
+            "--config.model.encoder_input=one_hot")
+    run_ada("encode", "--level", root / "level2", "--data", codes1, "--out", codes2, "--quiet")
+    run_ada("train", *common, "--workdir", root / "prior", f"--config.data.path={codes2}",
+            "--config.model.kind=prior", "--config.data.crop=64")
+    stack = root / "stack.json"
+    stack.write_text(json.dumps({"levels": [str(micro_level), "level2"], "prior": "prior"}))
+    return stack

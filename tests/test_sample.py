@@ -1,0 +1,139 @@
+"""Sampling: the incremental sampler against the naive one, rendering down a stack, the page."""
+
+import json
+import resource
+import shutil
+import subprocess
+import sys
+
+import jax
+import numpy as np
+import pytest
+import soundfile as sf
+
+from ada.config import ConfigError
+from ada.sample import Sampler, sample_naive
+from ada.stack import load_stack
+from conftest import run_ada
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("which, temperature", [("level", 1.0), ("level", 0.7), ("prior", 1.0), ("prior", 0.0)])
+def test_incremental_sampler_draws_the_naive_samplers_tokens(micro_stack, which, temperature):
+    stack = load_stack(micro_stack)
+    m = stack.levels[0] if which == "level" else stack.prior
+    length, key = 200, jax.random.key(7)
+    codes = None
+    if which == "level":
+        codes = np.random.default_rng(0).integers(0, m.spec.code_vocab, (2, length // m.spec.hop))
+    fast = Sampler(m.model, m.variables, m.spec, chunk=48).sample(2, length, key, temperature, codes)
+    slow = sample_naive(m.model, m.variables, m.spec, 2, length, key, temperature, codes)
+    np.testing.assert_array_equal(fast, slow)
+    if temperature:
+        assert len(np.unique(fast)) > 5  # real draws, not a stuck argmax
+    again = Sampler(m.model, m.variables, m.spec, chunk=200).sample(2, length, key, temperature, codes)
+    np.testing.assert_array_equal(fast, again)  # chunking changes nothing
+    other = Sampler(m.model, m.variables, m.spec, chunk=48).sample(2, length, jax.random.key(8), temperature, codes)
+    assert temperature == 0 or not np.array_equal(fast, other)
+
+
+@pytest.mark.parametrize("seconds, frames", [(0.5, 8000), (0.3, 4800)])
+def test_seconds_of_top_codes_render_to_exactly_that_many_samples(micro_stack, tmp_path, seconds, frames):
+    proc = run_ada("sample", "--stack", micro_stack, "--seconds", seconds, "--num", 2, "--out", tmp_path / "s",
+                   "--chunk", 2000)
+    assert "listen:" in proc.stdout
+    for k in range(2):
+        info = sf.info(tmp_path / "s" / f"sample-{k:02d}.wav")
+        assert (info.frames, info.samplerate, info.channels, info.subtype, info.format) == \
+            (frames, 16000, 1, "PCM_16", "WAV")
+        audio, _ = sf.read(tmp_path / "s" / f"sample-{k:02d}.wav")
+        assert np.abs(audio).max() > 0.01  # not silence
+    import wave  # a second, independent reader agrees that it is a valid WAV
+
+    with wave.open(str(tmp_path / "s" / "sample-00.wav")) as w:
+        assert (w.getnframes(), w.getframerate(), w.getnchannels(), w.getsampwidth()) == (frames, 16000, 1, 2)
+    meta = json.loads((tmp_path / "s" / "samples.json").read_text())
+    assert meta["files"] == ["sample-00.wav", "sample-01.wav"] and not list((tmp_path / "s").glob(".*tmp"))
+
+
+def test_same_seed_same_music(micro_stack, tmp_path):
+    for name in ("a", "b"):
+        run_ada("sample", "--stack", micro_stack, "--seconds", 0.25, "--num", 1, "--out", tmp_path / name, "--seed", 3)
+    assert (tmp_path / "a/sample-00.wav").read_bytes() == (tmp_path / "b/sample-00.wav").read_bytes()
+
+
+def _stack_file(tmp_path, micro_stack, **fields):
+    raw = json.loads(micro_stack.read_text())
+    raw = {"levels": [str(micro_stack.parent / l) if not l.startswith("/") else l for l in raw["levels"]],
+           "prior": str(micro_stack.parent / raw["prior"])}
+    raw.update(fields)
+    path = tmp_path / "stack.json"
+    path.write_text(json.dumps(raw))
+    return path, raw
+
+
+def test_stack_errors_are_caught_before_any_work(micro_stack, tmp_path):
+    path, raw = _stack_file(tmp_path, micro_stack)
+    l1, l2, prior = *raw["levels"], raw["prior"]
+    cases = [
+        ({"levels": [l2, l1]}, "level 1 (", "reads vocabulary 16 but sits on μ-law audio (256)"),
+        ({"levels": [l1, l1]}, "level 2", "reads vocabulary 256 but sits on level 1's codes (16)"),
+        ({"prior": l2}, "prior", "is an ADA level, not a prior"),
+        ({"levels": [l1, prior]}, "level 2", "is a prior, not an ADA level"),
+        ({"levels": [l1, str(tmp_path / "missing")]}, "level 2", "no config.json"),
+        ({"levels": []}, "expected", '"levels"'),
+    ]
+    for change, where, message in cases:
+        p, _ = _stack_file(tmp_path, micro_stack, **change)
+        with pytest.raises(ConfigError) as err:
+            load_stack(p)
+        assert where in str(err.value) and message in str(err.value), str(err.value)
+    (tmp_path / "broken.json").write_text("{levels:")
+    proc = run_ada("sample", "--stack", tmp_path / "broken.json", "--out", tmp_path / "o", check=False)
+    assert proc.returncode == 2 and "not valid JSON" in proc.stderr and not (tmp_path / "o").exists()
+    proc = run_ada("sample", "--stack", tmp_path / "nope.json", "--out", tmp_path / "o", check=False)
+    assert proc.returncode == 2 and "no such stack file" in proc.stderr
+
+
+def test_prior_vocabulary_must_match_the_top_codes(micro_stack, piano, tmp_path):
+    from conftest import MICRO
+
+    run_ada("train", "--config", MICRO, "--noprogress", "--workdir", tmp_path / "audio_prior",
+            f"--config.data.path={piano}", "--config.model.kind=prior", "--config.train.steps=1")
+    path, _ = _stack_file(tmp_path, micro_stack, prior=str(tmp_path / "audio_prior"))
+    with pytest.raises(ConfigError, match="models vocabulary 256 but the top level emits 16 codes"):
+        load_stack(path)
+
+
+MEMORY_PROBE = """
+import resource, sys
+from ada.render import sample_stack
+sample_stack(sys.argv[1], float(sys.argv[2]), 1, sys.argv[3], chunk=4000)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def test_a_minute_takes_the_memory_of_five_seconds(micro_stack, tmp_path):
+    peaks = {}
+    for seconds in (5, 60):
+        out = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(micro_stack), str(seconds), str(tmp_path / str(seconds))],
+                             capture_output=True, text=True, check=True).stdout
+        peaks[seconds] = int(out.split()[-1]) * 1024  # ru_maxrss is in KiB on Linux
+    output = 55 * 16000 * (4 + 4 + 8)  # the longer clip kept for its spectrogram, decoded, and its tokens
+    assert peaks[60] - peaks[5] < output + 64 * 2**20, peaks
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="Debian's chromium is installed by `make system-deps`")
+def test_listening_page_plays_in_chromium(micro_stack, tmp_path):
+    run_ada("sample", "--stack", micro_stack, "--seconds", 0.5, "--num", 2, "--out", tmp_path / "s")
+    page = tmp_path / "s" / "index.html"
+    dom = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--allow-file-access-from-files",
+         "--virtual-time-budget=10000", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120).stdout
+    assert 'data-loaded="2"' in dom and 'data-failed="0"' in dom, dom[-2000:]
+    assert dom.count('data-duration="0.500"') == 2
+    assert "2 of 2 players loaded" in dom
