@@ -25,7 +25,7 @@ OUT ?= $(RUNS)/demo
 ADA := $(BIN)/ada
 
 .PHONY: setup system-deps test test-fast data data-full clean train-level1 encode-level1 train-level2 \
-        encode-level2 train-prior stack sample reconstruct demo
+        encode-level2 train-prior stack sample reconstruct demo reproduce-small bench profile
 
 setup: $(VENV)/.installed system-deps
 
@@ -102,6 +102,20 @@ demo: train-prior stack
 	$(MAKE) --no-print-directory sample reconstruct
 	@echo; echo "Listen: $(abspath $(OUT))/samples/index.html"; \
 	 echo "        $(abspath $(OUT))/reconstructions/index.html"
+
+# Table 1 in small: an unconditional WaveNet, a VQ-VAE level and an AMAE level, same data and budget.
+reproduce-small: setup $(DATA)/index.json
+	$(ADA) train --config experiments/tiny_wavenet.py --workdir $(RUNS)/tiny_wavenet --config.data.path=$(DATA) $(TRAIN_ARGS)
+	$(ADA) train --config experiments/tiny_level1.py --workdir $(LEVEL1) --config.data.path=$(DATA) $(TRAIN_ARGS)
+	$(ADA) train --config experiments/tiny_amae.py --workdir $(RUNS)/tiny_amae --config.data.path=$(DATA) $(TRAIN_ARGS)
+	$(ADA) eval --workdir $(RUNS)/tiny_wavenet --workdir $(LEVEL1) --workdir $(RUNS)/tiny_amae --data $(DATA) \
+	  --out $(RUNS)/reproduce-small
+
+bench: setup
+	$(ADA) bench --out BENCHMARKS.md --data $(DATA)
+
+profile: setup $(DATA)/index.json
+	$(ADA) profile --data $(DATA) --workdir $(RUNS)/profile-$(notdir $(DATA))
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -162,6 +162,45 @@ def cmd_reconstruct(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from ada.bench import run
+
+    results = run(args.out, args.data, quick=args.quick)
+    print(open(args.out).read())
+    return 0 if results else 1
+
+
+def cmd_eval(args) -> int:
+    from pathlib import Path
+
+    from ada.atomic import write_json, write_text
+    from ada.evaluate import TABLE_HEADER, evaluate, markdown_row
+
+    rows = []
+    for workdir in args.workdir:
+        result = evaluate(workdir, args.data, crops=args.crops, excerpts=args.excerpts, samples=args.samples,
+                          seconds=args.seconds)
+        write_json(Path(workdir) / "eval.json", result)
+        rows.append(result)
+    table = TABLE_HEADER + "\n" + "\n".join(markdown_row(r) for r in rows) + "\n"
+    if args.out:
+        write_json(Path(args.out).with_suffix(".json"), rows)
+        write_text(Path(args.out).with_suffix(".md"), table)
+    print(table, end="")
+    return 0
+
+
+def cmd_profile(args) -> int:
+    from ada.profile import profile
+
+    rfs = [int(r) for r in args.rf.split(",")]
+    result = profile(args.data, rfs, args.workdir, steps=args.steps, progress=not args.quiet)
+    for r, v in result["nll"].items():
+        print(f"rf {int(r):6d}  eval NLL {v:.3f}")
+    print(f"plot: {args.workdir}/profile.png")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ada", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -228,6 +267,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--chunk", type=int, default=16000)
     p.set_defaults(func=cmd_reconstruct)
+
+    p = sub.add_parser("eval", help="NLL, code usage and reconstruction distances of trained models")
+    p.add_argument("--workdir", required=True, action="append", help="a trained workdir (repeat for a table)")
+    p.add_argument("--data", required=True, help="the dataset the models read")
+    p.add_argument("--crops", type=int, default=256, help="crops per split for the NLL")
+    p.add_argument("--excerpts", type=int, default=3, help="eval excerpts to reconstruct (levels over audio)")
+    p.add_argument("--samples", type=int, default=2, help="reconstructions per excerpt")
+    p.add_argument("--seconds", type=float, default=2.0, help="length of each excerpt")
+    p.add_argument("--out", help="write OUT.json and OUT.md (the table)")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("profile", help="predictability profile: NLL of a 3-layer predictor against its receptive field")
+    p.add_argument("--data", required=True)
+    p.add_argument("--rf", default="0,1,2,4,8,16,32,64,128,256,512,1024")
+    p.add_argument("--workdir", required=True, help="one training workdir per receptive field, and the plot")
+    p.add_argument("--steps", type=int, default=500, help="training steps per receptive field")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_profile)
+
+    p = sub.add_parser("bench", help="measure sampler, trainer and data speed; write BENCHMARKS.md")
+    p.add_argument("--out", default="BENCHMARKS.md")
+    p.add_argument("--data", default="data/prepared/piano-small", help="dataset for the loader benchmark")
+    p.add_argument("--quick", action="store_true", help="fewer steps (for a smoke test)")
+    p.set_defaults(func=cmd_bench)
 
     sub.add_parser("train", help="train a level or a prior: --config experiments/X.py --workdir DIR",
                    add_help=False)

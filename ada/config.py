@@ -80,6 +80,16 @@ def tiny(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     return c
 
 
+def predictor_config(data: str, rf: int, vocab: int, steps: int) -> ml_collections.ConfigDict:
+    """The predictability profile's predictor with receptive field `rf`, trained with the one trainer."""
+    c = base_config("predictor")
+    c.model = ml_collections.ConfigDict(dict(kind="predictor", vocab=vocab, rf=rf, hidden=128))
+    c.data.update(path=data, crop=max(1024, 2 * rf), batch_size=8, eval_crops=64, eval_batch_size=8)
+    c.train.update(steps=steps, learning_rate=1e-3, warmup_steps=min(100, steps), ema_decay=0.99,
+                   log_every=max(1, min(100, steps)), eval_every=steps, checkpoint_every=steps)
+    return c
+
+
 def validate(config, data: Dataset, devices: int, processes: int):
     """Check a config against its dataset and machine before anything compiles; returns the ModelSpec."""
     from ada.models import model_receptive_fields, model_spec

@@ -85,18 +85,19 @@ def train_loader(data: str | os.PathLike | Dataset, *, crop: int, batch_size: in
 
 
 def eval_batches(data: str | os.PathLike | Dataset, *, crop: int, batch_size: int, max_crops: int | None = None,
-                 shard: tuple[int, int] | None = None) -> Iterator[dict]:
-    """The eval split cut into consecutive crops, in index order; the last batch is padded.
+                 shard: tuple[int, int] | None = None, split: str = "eval") -> Iterator[dict]:
+    """A split (eval by default) cut into consecutive crops, in index order; the last batch is padded.
 
     Yields {"tokens": [B, crop], "mask": [B]} where mask is 0 on padding rows, so every batch has
     one static shape and a jitted eval step compiles once.
     """
     data = data if isinstance(data, Dataset) else open_dataset(data)
     index, count = shard or process_shard()
-    crops = [(e, s) for e in data.split("eval") for s in range(0, e["length"] - crop + 1, crop)]
+    crops = [(e, s) for e in data.split(split) for s in range(0, e["length"] - crop + 1, crop)]
     if not crops:
-        raise DatasetError(f"{data.root}: the eval split holds no crop of {crop} tokens")
-    crops = crops[:max_crops]
+        raise DatasetError(f"{data.root}: the {split} split holds no crop of {crop} tokens")
+    if max_crops and len(crops) > max_crops:  # spread over the whole split, not its first files
+        crops = [crops[i * len(crops) // max_crops] for i in range(max_crops)]
     crops += [None] * (-len(crops) % (count * batch_size))  # every process yields as many batches
     crops = crops[index::count]
     dtype = np.dtype(data.index["dtype"])

@@ -23,10 +23,12 @@ from ada.nn.wavenet import WaveNet, WaveNetSpec, receptive_field
 class ModelSpec:
     """Everything that fixes a model's parameters; built from a config by `model_spec`."""
 
-    kind: str  # "ada" | "prior"
+    kind: str  # "ada" | "prior" | "predictor"
     vocab: int
-    local: WaveNetSpec
+    local: WaveNetSpec | None = None
     hop: int = 1
+    rf: int = 0  # predictor: length of its causal convolution
+    hidden: int = 0  # predictor: width of its hidden layers
     encoder_input: str = "continuous"  # or "one_hot"
     encoder: WaveNetSpec | None = None
     quantiser: QuantiserSpec | None = None
@@ -44,11 +46,15 @@ def _wavenet(cfg, **fixed) -> WaveNetSpec:
 
 def model_spec(cfg) -> ModelSpec:
     """config.model (ml_collections) -> ModelSpec, with the widths that follow from each other."""
+    if cfg.kind == "predictor":
+        if cfg.rf < 1:
+            raise ValueError(f"model.rf must be at least 1, not {cfg.rf}")
+        return ModelSpec(kind="predictor", vocab=cfg.vocab, rf=cfg.rf, hidden=cfg.hidden)
     local = _wavenet(cfg.local, out=cfg.vocab, causal=True, vocab=cfg.vocab, conditioned=cfg.kind == "ada")
     if cfg.kind == "prior":
         return ModelSpec(kind="prior", vocab=cfg.vocab, local=local)
     if cfg.kind != "ada":
-        raise ValueError(f"model.kind must be 'ada' or 'prior', not {cfg.kind!r}")
+        raise ValueError(f"model.kind must be 'ada', 'prior' or 'predictor', not {cfg.kind!r}")
     q = QuantiserSpec(**cfg.quantiser.to_dict())
     one_hot = cfg.encoder_input == "one_hot"
     if cfg.encoder_input not in ("continuous", "one_hot"):
@@ -146,11 +152,44 @@ class ADALevel(nn.Module):
         return self.local.step(token, cache, cond)
 
 
+class Predictor(nn.Module):
+    """The paper's 3-layer predictor for its predictability profile (Fig. 2): a causal convolution
+    of length `rf` over one-hot tokens (so an embedding table per tap), ReLU, a linear layer, ReLU,
+    and a linear layer to the logits. Taps are summed in a scan, so rf = 1024 stays cheap."""
+
+    spec: ModelSpec
+    dtype: Any = jnp.float32
+
+    def __call__(self, tokens, mask=None, update: bool = False, rng=None):
+        value = nll(self.logits(tokens), tokens, mask)
+        return {"loss": value, "nll": value, "stats": {}}
+
+    @nn.compact
+    def logits(self, tokens):
+        r, V, H = self.spec.rf, self.spec.vocab, self.spec.hidden
+        tables = self.param("conv", nn.initializers.normal(1.0 / jnp.sqrt(r)), (r, V, H))
+        x = tokens.astype(jnp.int32)
+        B, T = x.shape
+        padded = jnp.pad(x, ((0, 0), (r, 0)), constant_values=-1)  # padded[i] = x[i - r]
+
+        def tap(acc, j_table):
+            j, table = j_table
+            past = jax.lax.dynamic_slice_in_dim(padded, r - 1 - j, T, axis=1)  # x[t - 1 - j]
+            return acc + jnp.where((past >= 0)[..., None], table[jnp.maximum(past, 0)].astype(acc.dtype), 0), None
+
+        h, _ = jax.lax.scan(tap, jnp.zeros((B, T, H), self.dtype), (jnp.arange(r), tables))
+        h = jax.nn.relu(h + self.param("conv_bias", nn.initializers.zeros, (H,)).astype(self.dtype))
+        h = jax.nn.relu(nn.Dense(H, dtype=self.dtype)(h))
+        return nn.Dense(V, dtype=self.dtype)(h).astype(jnp.float32)
+
+
 def build_model(spec: ModelSpec, dtype=jnp.float32) -> nn.Module:
-    return (ADALevel if spec.kind == "ada" else Prior)(spec, dtype)
+    return {"ada": ADALevel, "prior": Prior, "predictor": Predictor}[spec.kind](spec, dtype)
 
 
 def model_receptive_fields(spec: ModelSpec) -> dict:
+    if spec.kind == "predictor":
+        return {"local": spec.rf}
     fields = {"local": receptive_field(spec.local)}
     if spec.kind == "ada":
         fields["encoder"] = receptive_field(spec.encoder)

@@ -80,14 +80,14 @@ def sample_stack(stack_path, seconds: float, num: int, out, temperature: float =
 
 def excerpts_from(data, split: str, count: int, frames: int) -> list[tuple[str, np.ndarray]]:
     """`count` excerpts of `frames` tokens, spread over the files of a split (deterministic)."""
-    from ada.dataset import open_dataset
+    from ada.dataset import Dataset, open_dataset
 
-    ds = open_dataset(data)
+    ds = data if isinstance(data, Dataset) else open_dataset(data)
     files = [f for f in ds.split(split) if f["length"] >= frames]
     if not files:
         from ada.dataset import DatasetError
 
-        raise DatasetError(f"{data}: no {split} file is {frames / ds.rate:.1f} s long")
+        raise DatasetError(f"{ds.root}: no {split} file is {frames / ds.rate:.1f} s long")
     picks = []
     for i in range(count):
         f = files[i % len(files)]
@@ -98,13 +98,14 @@ def excerpts_from(data, split: str, count: int, frames: int) -> list[tuple[str, 
     return picks
 
 
-def reconstruct(stack_path, excerpts: list[tuple[str, np.ndarray]], out, levels: int = 1, temperature: float = 1.0,
+def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]], out, levels: int = 1, temperature: float = 1.0,
                 seed: int = 0, chunk: int = 16000, unrelated: np.ndarray | None = None) -> dict:
     """Encode each excerpt (μ-law tokens) through `levels` levels, sample it back, compare spectra."""
     from ada.encode import LevelEncoder
     from ada.evaluate import log_mel_distance, log_stft_distance
 
-    stack = load_stack(stack_path, need_prior=False, levels=levels)
+    if not isinstance(stack, Stack):
+        stack = load_stack(stack, need_prior=False, levels=levels)
     out = Path(out)
     hop = stack.hop
     rows, results = [], []

@@ -51,6 +51,14 @@ def _member(workdir: Path, role: str, where: str) -> Member:
     return Member(workdir, config, spec, model, {"params": state.ema_params, **state.vq}, int(state.step))
 
 
+def level_stack(workdir) -> Stack:
+    """A one-level stack (no prior), for reconstructing through a single trained level."""
+    member = _member(Path(workdir).resolve(), "level 1", str(workdir))
+    if member.spec.kind != "ada":
+        raise ConfigError(f"{workdir} is a {member.spec.kind}, not an ADA level")
+    return Stack(Path(workdir) / "config.json", [member], None)
+
+
 def load_stack(path, need_prior: bool = True, levels: int | None = None) -> Stack:
     """Read and validate a stack file; `levels` keeps only the bottom N levels."""
     path = Path(path)

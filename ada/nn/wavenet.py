@@ -143,9 +143,11 @@ class WaveNet(nn.Module):
         return self._head(skips)
 
     def _gate(self, z, h, skips, i):
+        """Gated unit, then one matmul for the residual and skip projections together."""
         filt, gate = jnp.split(z, 2, axis=-1)
         g = jnp.tanh(filt) * jax.nn.sigmoid(gate)
-        return h + g @ self.res[i].astype(self.dtype), skips + g @ self.skip[i].astype(self.dtype)
+        out = g @ jnp.concatenate([self.res[i], self.skip[i]], axis=1).astype(self.dtype)
+        return h + out[..., : self.spec.residual], skips + out[..., self.spec.residual :]
 
     def _head(self, skips):
         out = self.head2(jax.nn.relu(self.head1(jax.nn.relu(skips))))
@@ -174,9 +176,10 @@ class WaveNet(nn.Module):
             buf = cache["layers"][i]
             size = buf.shape[1]
             kernel = self.dilated[i].astype(self.dtype)
-            z = h @ kernel[-1] + self.dilated_bias[i].astype(self.dtype)
-            for m in range(1, s.filter):  # tap k-1-m reads t - m·d
-                z = z + jnp.take(buf, (pos - m * d) % size, axis=1) @ kernel[-1 - m]
+            # taps oldest first (t - (k-1)·d, …, t - d, t), as the kernel's rows: one matmul per layer
+            taps = [jnp.take(buf, (pos - m * d) % size, axis=1) for m in range(s.filter - 1, 0, -1)]
+            z = jnp.concatenate([*taps, h], axis=-1) @ kernel.reshape(-1, kernel.shape[-1])
+            z = z + self.dilated_bias[i].astype(self.dtype)
             if cond is not None:
                 z = z + cond[:, i].astype(self.dtype)
             layers.append(lax.dynamic_update_index_in_dim(buf, h.astype(buf.dtype), pos % size, axis=1))

@@ -1,0 +1,31 @@
+"""`make demo` end to end at its smallest size: every stage a user's demo runs, a few steps each."""
+
+import json
+import subprocess
+
+import pytest
+import soundfile as sf
+
+from conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_pipeline_end_to_end(piano, tmp_path):
+    runs = tmp_path / "runs"
+    steps = "--config.train.steps=3 --config.train.eval_every=3 --config.train.checkpoint_every=3 " \
+            "--config.data.eval_crops=8 --noprogress"
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(REPO), "demo", f"DATA={piano}", f"RUNS={runs}",
+         f"CODES1={tmp_path / 'codes1'}", f"CODES2={tmp_path / 'codes2'}", f"TRAIN_ARGS={steps}",
+         "SECONDS=0.5", "NUM=2", "EXCERPTS=1"],
+        capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    for workdir in ("tiny_level1", "tiny_level2", "tiny_prior"):
+        assert (runs / workdir / "checkpoints" / "3").is_dir()
+    assert json.loads((tmp_path / "codes2" / "index.json").read_text())["rate"] == 16000 / 64
+    samples, recon = runs / "demo" / "samples", runs / "demo" / "reconstructions"
+    assert [sf.info(samples / f"sample-0{k}.wav").frames for k in range(2)] == [8000, 8000]
+    assert sf.info(recon / "reconstruction-00.wav").frames == sf.info(recon / "original-00.wav").frames == 8000
+    assert f"Listen: {samples}/index.html" in proc.stdout
+    assert "log_stft_to_unrelated" in json.loads((recon / "reconstructions.json").read_text())["excerpts"][0]
