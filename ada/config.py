@@ -49,6 +49,14 @@ def level2(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     return c
 
 
+def level2_amae(decoder_rf: int) -> ml_collections.ConfigDict:
+    """Table 2 #2.3–#2.6: a level-2 AMAE whose local model sees `decoder_rf` codes (4 repeats, filter 2)."""
+    c = level2(base_config("ada"))
+    c.model.quantiser.kind = "argmax"
+    c.model.local.stages = {32: 3, 64: 4, 128: 5, 256: 6}[decoder_rf]
+    return c
+
+
 PRIORS = {  # Table 3: filter 3; large 3 × 10 (RF 6144), very large 6 × 10 (RF 12288), thin 3 × 13 (RF 49152)
     "large": wavenet(filter=3, stages=10, repeats=3, residual=512, inner=512, skip=512),
     "very_large": wavenet(filter=3, stages=10, repeats=6, residual=512, inner=512, skip=512),

@@ -3,11 +3,8 @@
     ada train --config experiments/t2_3_amae_rf32.py --workdir workdirs/t2_3_amae_rf32
 """
 
-from ada.config import base_config, level2
+from ada.config import level2_amae
 
 
 def get_config():
-    c = level2(base_config("ada"))
-    c.model.quantiser.kind = "argmax"
-    c.model.local.stages = 3
-    return c
+    return level2_amae(32)
