@@ -36,7 +36,8 @@ def machine() -> dict:
         memory = "?"
     device = jax.devices()[0]
     return {"cpu": cpu, "cores": os.cpu_count(), "memory": memory, "platform": platform.platform(),
-            "jax": jax.__version__, "device": f"{device.platform}: {device.device_kind}", "devices": jax.device_count()}
+            "jax": jax.__version__, "devices": jax.device_count(),
+            "device": "CPU" if device.platform == "cpu" else f"{device.platform} ({device.device_kind})"}
 
 
 def _timed(fn, repeat: int = 1) -> float:
@@ -166,7 +167,8 @@ def _row(what, value, target=None, unit=""):
 def report(r: dict) -> str:
     m, s, t, d = r["machine"], r["sampler"], r["trainer"], r["data"]
     lines = ["# Benchmarks", "",
-             f"Machine: **{m['cpu']}**, {m['cores']} cores, {m['memory']}; {m['device']} × {m['devices']}; "
+             f"Machine: **{m['cpu']}**, {m['cores']} cores, {m['memory']}; {m['device']} × {m['devices']}"
+             f"{' (no accelerator)' if m['device'] == 'CPU' else ''}; "
              f"JAX {m['jax']}; {m['platform']}." + (" Quick run (fewer steps)." if r.get("quick") else ""),
              "", "Written by `make bench` (`ada bench`); raw figures in benchmarks.json. Samples are audio "
              "samples (timesteps); all models are float32 with random parameters (speed does not depend on them).",

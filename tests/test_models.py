@@ -37,9 +37,10 @@ def test_sampling_path_hears_what_training_heard(level):
     cond = model.apply(variables, codes, method=ADALevel.conditioning)
     full = model.apply(variables, tokens, cond, method=lambda m, t, c: m.local(t, c))
     cache = model.apply(variables, 1, method=ADALevel.init_cache)
+    step = jax.jit(lambda prev, cache, c: model.apply(variables, prev, cache, c, method=ADALevel.step))
     prev, outs = jnp.full((1,), -1), []
     for t in range(tokens.shape[1]):
-        logits, cache = model.apply(variables, prev, cache, cond[:, t // spec.hop], method=ADALevel.step)
+        logits, cache = step(prev, cache, cond[:, t // spec.hop])
         outs.append(logits)
         prev = tokens[:, t]
     np.testing.assert_allclose(np.stack(outs, 1), full, rtol=2e-4, atol=2e-4)
