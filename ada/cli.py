@@ -42,7 +42,6 @@ def _summarise(out, result) -> int:
 
 
 def cmd_info(args) -> int:
-    import json
     from pathlib import Path
 
     from ada.dataset import REJECTS, open_dataset
@@ -93,6 +92,10 @@ def cmd_train(argv: list[str]) -> int:
     flags.DEFINE_integer("num_processes", None, "processes in the job", flag_values=FLAGS)
     flags.DEFINE_integer("process_id", None, "this process's index", flag_values=FLAGS)
     flags.DEFINE_boolean("progress", True, "show a progress bar", flag_values=FLAGS)
+    if {"-h", "--help"} & set(argv):
+        print("usage: ada train --config experiments/X.py --workdir DIR [--config.a.b=VALUE ...]\n")
+        print(FLAGS.get_help())
+        return 0
     try:
         FLAGS(["ada train", *argv])
     except flags.Error as e:
@@ -314,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("absl").setLevel(logging.ERROR)  # orbax's notes on read-only checkpoint dirs
     argv = sys.argv[1:] if argv is None else argv
     try:
-        if argv[:1] == ["train"] and not {"-h", "--help"} & set(argv[1:2]):
+        if argv[:1] == ["train"]:
             return cmd_train(argv[1:])
         args = build_parser().parse_args(argv)
         return args.func(args)
