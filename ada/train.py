@@ -133,8 +133,10 @@ class _Metrics:
             return
         path = workdir / METRICS_FILE
         if path.exists():  # drop lines from beyond the checkpoint we resume from
+            from ada.atomic import write_text
+
             keep = [l for l in path.read_text().splitlines() if l and json.loads(l)["step"] <= resumed_at]
-            path.write_text("".join(l + "\n" for l in keep))
+            write_text(path, "".join(l + "\n" for l in keep))
         self.file = open(path, "a")
         from tensorboardX import SummaryWriter
 

@@ -47,13 +47,20 @@ def test_unigram_point_is_the_eval_entropy_under_train_frequencies(token_dataset
 
 
 @pytest.mark.slow
-def test_profile_falls_with_receptive_field(piano, tmp_path):
-    proc = run_ada("profile", "--data", piano, "--rf", "0,1,8", "--workdir", tmp_path / "p", "--steps", 60, "--quiet")
+def test_profile_trains_each_point_and_resumes(piano, tmp_path):
+    args = ("profile", "--data", piano, "--rf", "0,1,8", "--workdir", tmp_path / "p", "--steps", 150, "--quiet")
+    proc = run_ada(*args)
     result = json.loads((tmp_path / "p" / "profile.json").read_text())
     nll = {int(r): v for r, v in result["nll"].items()}
-    assert set(nll) == {0, 1, 8} and nll[8] < nll[1] < nll[0]
+    assert set(nll) == {0, 1, 8}
+    # every trained predictor beats the unigram; ordering by r needs a converged run (make profile),
+    # not 150 steps on a two-piece corpus
+    assert nll[1] < nll[0] - 0.3 and nll[8] < nll[0] - 0.3
     assert (tmp_path / "p" / "profile.png").stat().st_size > 5000 and "rf      8" in proc.stdout
-    assert (tmp_path / "p" / "rf-8" / "checkpoints" / "60").is_dir()  # trained by the one trainer
+    assert (tmp_path / "p" / "rf-8" / "checkpoints" / "150").is_dir()  # trained by the one trainer
+    run_ada(*args)  # a rerun resumes every finished point instead of training it again
+    again = {int(r): v for r, v in json.loads((tmp_path / "p" / "profile.json").read_text())["nll"].items()}
+    assert again == pytest.approx(nll, rel=1e-6)
 
 
 def test_predictor_sees_exactly_its_receptive_field():
