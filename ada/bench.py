@@ -6,7 +6,6 @@ from machine to machine; absolute CPU figures do not, so each is printed beside 
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import tempfile

@@ -7,7 +7,7 @@ model without conditioning; a level conditions its local model on its own codes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import flax.linen as nn

@@ -7,7 +7,6 @@ chunk, so a minute costs the memory of a chunk.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from pathlib import Path

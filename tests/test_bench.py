@@ -2,7 +2,7 @@
 
 import pytest
 
-from ada.bench import TINY_LOCAL, bench_loader, bench_sampler, machine, report
+from ada.bench import bench_loader, bench_sampler, machine, report
 from ada.nn.wavenet import WaveNetSpec
 
 

@@ -1,6 +1,4 @@
-import json
 
-import jax
 import numpy as np
 import pytest
 

@@ -3,7 +3,6 @@ import json
 import numpy as np
 import pytest
 
-from ada import mulaw
 from ada.dataset import open_dataset
 from ada.evaluate import log_mel_distance, log_stft_distance
 from conftest import run_ada, tone

@@ -46,7 +46,6 @@ def test_vq_codebook_starts_from_encoder_outputs():
     variables = q.init(jax.random.key(1), z)
     assert not bool(variables["vq"]["initialised"])
     _, new = q.apply(variables, z, update=True, rng=jax.random.key(2), mutable=["vq"])
-    rows = np.asarray(z).reshape(-1, 3)
     # every code was seeded with an encoder output, then moved by one EMA step towards its members
     assert bool(new["vq"]["initialised"])
     assert np.all(np.asarray(new["vq"]["codebook"]).mean(-1) > 3.0)

@@ -1,7 +1,6 @@
 """Sampling: the incremental sampler against the naive one, rendering down a stack, the page."""
 
 import json
-import resource
 import shutil
 import subprocess
 import sys
