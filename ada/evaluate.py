@@ -92,7 +92,7 @@ def _reconstruction_distances(workdir, ds, excerpts: int, samples: int, seconds:
     frames = int(seconds * SAMPLE_RATE) // stack.hop * stack.hop
     chosen = excerpts_from(ds, "eval", excerpts, frames)
     found = {"log_stft": [], "log_mel": []}
-    for k in range(samples):
+    for k in range(samples):  # the same stack each time: its samplers compile once
         r = reconstruct(stack, chosen, out / f"sample-{k}", levels=1, seed=1000 * k)
         found["log_stft"] += [x["log_stft_to_original"] for x in r["results"]]
         found["log_mel"] += [x["log_mel_to_original"] for x in r["results"]]

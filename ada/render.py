@@ -18,7 +18,6 @@ import numpy as np
 from ada import SAMPLE_RATE, audio, mulaw
 from ada.atomic import write_json
 from ada.page import write_page
-from ada.sample import Sampler
 from ada.stack import Stack, load_stack
 
 
@@ -27,10 +26,10 @@ def render_down(stack: Stack, top_codes: np.ndarray, key, temperature: float, ch
     codes = np.asarray(top_codes)
     for i in reversed(range(1, len(stack.levels))):
         m = stack.levels[i]
-        codes = Sampler(m.model, m.variables, m.spec, chunk).sample(
+        codes = stack.sampler(m, chunk).sample(
             codes.shape[0], codes.shape[1] * m.spec.hop, jax.random.fold_in(key, i + 1), temperature, codes)
     m = stack.levels[0]
-    yield from Sampler(m.model, m.variables, m.spec, chunk).stream(
+    yield from stack.sampler(m, chunk).stream(
         codes.shape[0], codes.shape[1] * m.spec.hop, jax.random.fold_in(key, 1), temperature, codes)
 
 
@@ -65,8 +64,7 @@ def sample_stack(stack_path, seconds: float, num: int, out, temperature: float =
     top_len = math.ceil(frames / stack.hop)
     key = jax.random.key(seed)
     started = time.perf_counter()
-    p = stack.prior
-    top = Sampler(p.model, p.variables, p.spec, chunk).sample(num, top_len, jax.random.fold_in(key, 0), temperature)
+    top = stack.sampler(stack.prior, chunk).sample(num, top_len, jax.random.fold_in(key, 0), temperature)
     paths = [out / f"sample-{k:02d}.wav" for k in range(num)]
     clips = _write_wavs(paths, frames, render_down(stack, top, key, temperature, chunk))
     took = time.perf_counter() - started
@@ -107,12 +105,13 @@ def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]
         stack = load_stack(stack, need_prior=False, levels=levels)
     out = Path(out)
     hop = stack.hop
+    encoders = [LevelEncoder(m.model, m.variables, m.spec) for m in stack.levels]  # compiled once
     rows, results = [], []
     for n, (label, tokens) in enumerate(excerpts):
         tokens = np.asarray(tokens)[: len(tokens) // hop * hop]
         codes = tokens
-        for m in stack.levels:
-            codes = LevelEncoder(m.model, m.variables, m.spec)(codes)
+        for encode in encoders:
+            codes = encode(codes)
         original = out / f"original-{n:02d}.wav"
         audio.write_wav(original, mulaw.decode(tokens))
         path = out / f"reconstruction-{n:02d}.wav"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ada.config import ConfigError
@@ -34,6 +34,16 @@ class Stack:
     path: Path
     levels: list[Member]
     prior: Member | None
+    _samplers: dict = field(default_factory=dict, repr=False)
+
+    def sampler(self, member: Member, chunk: int):
+        """One compiled sampler per model and chunk size, however many pieces are drawn."""
+        from ada.sample import Sampler
+
+        key = (id(member), chunk)
+        if key not in self._samplers:
+            self._samplers[key] = Sampler(member.model, member.variables, member.spec, chunk)
+        return self._samplers[key]
 
     @property
     def hop(self) -> int:
