@@ -35,7 +35,7 @@ def load_level(workdir):
     config, spec, model, state = load_state(workdir)
     if spec.kind != "ada":
         raise ConfigError(f"{workdir} holds a {spec.kind}, not an ADA level: it has no encoder")
-    return config, spec, model, {"params": state.ema_params, **state.vq}, int(state.step)
+    return config, spec, model, state.eval_variables, int(state.step)
 
 
 class LevelEncoder:

@@ -41,14 +41,15 @@ def _sweep(model, variables, data, split: str, crop: int, batch_size: int, crops
 
     from ada.loader import eval_batches
     from ada.models import ADALevel
+    from ada.train import make_eval_step
 
-    nll = jax.jit(lambda v, t, m: model.apply(v, t, m)["nll"] * m.sum())
+    eval_step = jax.jit(make_eval_step(model))  # the trainer's own eval step
     codes_of = jax.jit(lambda v, t: model.apply(v, t, method=ADALevel.encode)) if encode else None
     total = count = 0.0
     codes = []
     for batch in eval_batches(data, crop=crop, batch_size=batch_size, max_crops=crops, split=split, shard=(0, 1)):
-        total += float(nll(variables, batch["tokens"], batch["mask"]))
-        count += float(batch["mask"].sum())
+        nll, rows = eval_step(variables, batch)
+        total, count = total + float(nll), count + float(rows)
         if codes_of is not None:
             codes.append(np.asarray(codes_of(variables, batch["tokens"]))[batch["mask"] > 0])
     return total / max(count, 1), (np.concatenate(codes) if codes else None)
@@ -69,7 +70,7 @@ def evaluate(workdir, data, crops: int = 256, excerpts: int = 3, samples: int = 
     ds = open_dataset(data)
     if ds.vocab != spec.vocab:
         raise DatasetError(f"{data} has vocabulary {ds.vocab} but {workdir} models {spec.vocab}")
-    variables = {"params": state.ema_params, **state.vq}
+    variables = state.eval_variables
     crop = config.data.crop
     result = {"model": Path(workdir).name, "kind": spec.kind, "step": int(state.step), "data": str(data)}
     result["train_nll"], _ = _sweep(model, variables, ds, "train", crop, batch_size, crops)

@@ -58,7 +58,7 @@ def _member(workdir: Path, role: str, where: str) -> Member:
         config, spec, model, state = load_state(workdir)
     except ConfigError as e:
         raise ConfigError(f"{where}: {role}: {e}") from e
-    return Member(workdir, config, spec, model, {"params": state.ema_params, **state.vq}, int(state.step))
+    return Member(workdir, config, spec, model, state.eval_variables, int(state.step))
 
 
 def level_stack(workdir) -> Stack:

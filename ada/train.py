@@ -45,6 +45,11 @@ class TrainState:
     opt_state: Any
     vq: Any  # the VQ codebook and its EMA statistics ({} for other models)
 
+    @property
+    def eval_variables(self) -> dict:
+        """What evaluation, encoding and sampling apply: Polyak parameters and the codebook."""
+        return {"params": self.ema_params, **self.vq}
+
 
 def optimiser(t) -> optax.GradientTransformation:
     schedule = optax.linear_schedule(0.0, t.learning_rate, max(t.warmup_steps, 1))
@@ -89,8 +94,10 @@ def make_train_step(model, tx, config):
 
 
 def make_eval_step(model):
-    def eval_step(state: TrainState, batch):
-        out = model.apply({"params": state.ema_params, **state.vq}, batch["tokens"], batch["mask"])
+    """(variables, padded batch) -> (summed NLL of the real rows, how many real rows)."""
+
+    def eval_step(variables, batch):
+        out = model.apply(variables, batch["tokens"], batch["mask"])
         return out["nll"] * batch["mask"].sum(), batch["mask"].sum()
 
     return eval_step
@@ -218,7 +225,8 @@ def train(config, workdir, progress: bool = True) -> tuple[TrainState, dict]:
         total = count = 0.0
         for batch in eval_batches(data, crop=config.data.crop, batch_size=config.data.eval_batch_size // processes,
                                   max_crops=config.data.eval_crops):
-            s, n = eval_step(state, {k: jax.make_array_from_process_local_data(sharded, v) for k, v in batch.items()})
+            s, n = eval_step(state.eval_variables,
+                             {k: jax.make_array_from_process_local_data(sharded, v) for k, v in batch.items()})
             total, count = total + float(s), count + float(n)
         return total / max(count, 1)
 
