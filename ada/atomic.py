@@ -8,6 +8,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike):
@@ -35,3 +37,9 @@ def write_json(path: str | os.PathLike, obj) -> None:
 def write_text(path: str | os.PathLike, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text)
+
+
+def save_npy(path: str | os.PathLike, array) -> None:
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.save(f, array)

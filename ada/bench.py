@@ -54,11 +54,11 @@ def _timed(fn, repeat: int = 1) -> float:
 
 def bench_sampler(local: WaveNetSpec, batch: int, steps: int, naive_steps: int = 0) -> dict:
     """Incremental samples/s (per stream and in all), naive samples/s, cache bytes per stream."""
-    from ada.models import ModelSpec, build_model
+    from ada.models import PriorSpec
     from ada.sample import Sampler, sample_naive
 
-    spec = ModelSpec(kind="prior", vocab=256, local=local)
-    model = build_model(spec)
+    spec = PriorSpec(vocab=256, local=local)
+    model = spec.build()
     variables = model.init(jax.random.key(0), jnp.zeros((1, 64), jnp.int32))
     sampler = Sampler(model, variables, spec, chunk=steps)
     key = jax.random.key(1)
@@ -78,11 +78,12 @@ def bench_sampler(local: WaveNetSpec, batch: int, steps: int, naive_steps: int =
 
 def bench_trainer(config, steps: int = 3) -> dict:
     """Training samples/s (audio samples, i.e. timesteps) of one step on this process's devices."""
-    from ada.models import build_model, model_spec
-    from ada.train import init_state, make_train_step, optimiser
+    from ada.models import model_spec
+    from ada.state import compute_dtype, init_state, optimiser
+    from ada.train import make_train_step
 
     spec = model_spec(config.model)
-    model = build_model(spec, jnp.bfloat16 if config.train.dtype == "bfloat16" else jnp.float32)
+    model = spec.build(compute_dtype(config.train))
     tx = optimiser(config.train)
     state = jax.jit(lambda: init_state(model, config, tx))()
     step = jax.jit(make_train_step(model, tx, config), donate_argnums=0)

@@ -104,7 +104,8 @@ def cmd_train(argv: list[str]) -> int:
     if FLAGS.config is None or FLAGS.workdir is None:
         print("error: ada train needs --config experiments/X.py and --workdir DIR", file=sys.stderr)
         return 2
-    from ada.train import maybe_initialize_distributed, train
+    from ada.parallel import maybe_initialize_distributed
+    from ada.train import train
 
     maybe_initialize_distributed(FLAGS.coordinator, FLAGS.num_processes, FLAGS.process_id)
     _, result = train(FLAGS.config, FLAGS.workdir, progress=FLAGS.progress)
@@ -138,26 +139,22 @@ def cmd_sample(args) -> int:
 
 
 def cmd_reconstruct(args) -> int:
-    from ada import audio, mulaw
-    from ada.render import excerpts_from, reconstruct
+    from ada import SAMPLE_RATE
+    from ada.render import excerpt_from_file, excerpts_from, reconstruct
     from ada.stack import load_stack
 
     stack = load_stack(args.stack, need_prior=False, levels=args.levels)
-    frames = int(args.seconds * 16000) // stack.hop * stack.hop
+    frames = int(args.seconds * SAMPLE_RATE) // stack.hop * stack.hop
     unrelated = None
     if args.input:
-        x = audio.clean(audio.read(args.input))
-        start = int(args.offset * 16000)
-        if len(x) < start + frames:
-            raise audio.AudioError(f"{args.input}: shorter than {args.offset + args.seconds:g} s after trimming")
-        excerpts = [(f"{args.input} @ {args.offset:g} s", mulaw.encode(x[start : start + frames]))]
+        excerpts = [excerpt_from_file(args.input, args.offset, frames)]
     elif args.data:
         excerpts = excerpts_from(args.data, "eval", args.excerpts, frames)
         unrelated = excerpts_from(args.data, "train", 1, frames)[0][1]
     else:
         print("error: give --input FILE or --data DATASET", file=sys.stderr)
         return 2
-    result = reconstruct(args.stack, excerpts, args.out, args.levels, args.temperature, args.seed, args.chunk,
+    result = reconstruct(stack, excerpts, args.out, args.levels, args.temperature, args.seed, args.chunk,
                          unrelated)
     for r in result["results"]:
         print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()}))
@@ -174,21 +171,10 @@ def cmd_bench(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from pathlib import Path
+    from ada.evaluate import evaluate_all
 
-    from ada.atomic import write_json, write_text
-    from ada.evaluate import TABLE_HEADER, evaluate, markdown_row
-
-    rows = []
-    for workdir in args.workdir:
-        result = evaluate(workdir, args.data, crops=args.crops, excerpts=args.excerpts, samples=args.samples,
-                          seconds=args.seconds)
-        write_json(Path(workdir) / "eval.json", result)
-        rows.append(result)
-    table = TABLE_HEADER + "\n" + "\n".join(markdown_row(r) for r in rows) + "\n"
-    if args.out:
-        write_json(Path(args.out).with_suffix(".json"), rows)
-        write_text(Path(args.out).with_suffix(".md"), table)
+    table = evaluate_all(args.workdir, args.data, out=args.out, crops=args.crops, excerpts=args.excerpts,
+                         samples=args.samples, seconds=args.seconds)
     print(table, end="")
     return 0
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ml_collections
 
 from ada.dataset import Dataset
+from ada.models import model_spec
 
 
 class ConfigError(Exception):
@@ -100,8 +101,6 @@ def predictor_config(data: str, rf: int, vocab: int, steps: int) -> ml_collectio
 
 def validate(config, data: Dataset, devices: int, processes: int):
     """Check a config against its dataset and machine before anything compiles; returns the ModelSpec."""
-    from ada.models import model_receptive_fields, model_spec
-
     m, d, t = config.model, config.data, config.train
     if m.vocab != data.vocab:
         raise ConfigError(f"model.vocab={m.vocab} but dataset {data.root} has vocabulary {data.vocab} "
@@ -110,11 +109,10 @@ def validate(config, data: Dataset, devices: int, processes: int):
         spec = model_spec(m)
     except (ValueError, TypeError) as e:
         raise ConfigError(f"model: {e}") from e
-    if spec.kind == "ada" and (m.hop < 1 or d.crop % m.hop):
-        raise ConfigError(f"model.hop={m.hop} does not divide data.crop={d.crop}")
-    local_rf = model_receptive_fields(spec)["local"]
-    if d.crop < local_rf:
-        raise ConfigError(f"data.crop={d.crop} is shorter than the local model's receptive field ({local_rf} steps)")
+    try:
+        spec.check_crop(d.crop)
+    except ValueError as e:
+        raise ConfigError(str(e)) from e
     if d.batch_size % devices:
         raise ConfigError(f"data.batch_size={d.batch_size} is not divisible by the {devices} devices")
     if d.batch_size % processes:

@@ -11,19 +11,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
 
-from ada.atomic import atomic_path, write_json
+from ada.atomic import save_npy, write_json
 
 FORMAT = "ada-tokens/1"
 INDEX = "index.json"
 REJECTS = "rejects.json"
 SPLITS = ("train", "eval")
 SHARD_TOKENS = 1 << 26  # 64 Mi tokens: about 70 minutes of 16 kHz audio per shard
+WORK = ".work"
 
 
 class DatasetError(Exception):
@@ -131,9 +133,7 @@ def write_dataset(root: str | os.PathLike, entries: list[dict], load: Callable[[
             raise DatasetError(f"token {int(data.max())} out of range for vocabulary {vocab}")
         name = f"shard-{len(shards):05d}-{hashlib.sha256(data.tobytes()).hexdigest()[:12]}.npy"
         if not (root / name).is_file():
-            with atomic_path(root / name) as tmp:
-                with open(tmp, "wb") as f:
-                    np.save(f, data)
+            save_npy(root / name, data)
         offset = 0
         for e, a in zip(group, arrays):
             files.append({**{k: e[k] for k in e if k not in ("shard", "offset", "length")},
@@ -148,6 +148,32 @@ def write_dataset(root: str | os.PathLike, entries: list[dict], load: Callable[[
         if stale.name not in keep:
             stale.unlink()
     return index
+
+
+@dataclass(frozen=True)
+class WorkCache:
+    """Per-file results of a long job that writes a dataset, each saved atomically under
+    ``DIR/.work/<key>/<sha256>.npy``: a rerun after a kill redoes only the files not yet there."""
+
+    out: Path
+    key: str
+
+    @property
+    def dir(self) -> Path:
+        return self.out / WORK / self.key
+
+    def has(self, sha256: str) -> bool:
+        return (self.dir / f"{sha256}.npy").is_file()
+
+    def get(self, sha256: str) -> np.ndarray:
+        return np.load(self.dir / f"{sha256}.npy", mmap_mode="r")
+
+    def put(self, sha256: str, tokens: np.ndarray) -> None:
+        save_npy(self.dir / f"{sha256}.npy", tokens)
+
+    def clear(self) -> None:
+        """Once the dataset is written: every job's cache in DIR goes."""
+        shutil.rmtree(self.out / WORK, ignore_errors=True)
 
 
 def _groups(entries: Iterable[dict], shard_tokens: int):

@@ -8,34 +8,28 @@ local devices; each finished file is cached atomically, so a rerun resumes where
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import jax
 import numpy as np
-from jax.sharding import NamedSharding, PartitionSpec as P
+from tqdm import tqdm
 
-from ada import windows
-from ada.atomic import atomic_path
+from ada import checkpoint, windows
 from ada.config import ConfigError
-from ada.dataset import DatasetError, open_dataset, write_dataset
-from ada.models import ADALevel
-from ada.nn.wavenet import receptive_field
-from ada.train import CONFIG_FILE, data_mesh, load_state
-
-WORK = ".work"
+from ada.dataset import DatasetError, WorkCache, open_dataset, write_dataset
+from ada.parallel import shardings
 
 
 def _round_up(n: int, k: int) -> int:
     return -(-n // k) * k
 
 
-def load_level(workdir):
-    """(config, spec, model, variables, step) of a trained ADA level, with its Polyak parameters."""
-    config, spec, model, state = load_state(workdir)
-    if spec.kind != "ada":
-        raise ConfigError(f"{workdir} holds a {spec.kind}, not an ADA level: it has no encoder")
-    return config, spec, model, state.eval_variables, int(state.step)
+def load_level(workdir) -> checkpoint.Trained:
+    """A trained ADA level (Polyak parameters), refusing other model kinds."""
+    level = checkpoint.load(workdir)
+    if not level.spec.is_level:
+        raise ConfigError(f"{workdir} holds {level.spec.title}, not an ADA level: it has no encoder")
+    return level
 
 
 class LevelEncoder:
@@ -47,11 +41,11 @@ class LevelEncoder:
 
     def __init__(self, model, variables, spec, window: int = 16384, batch_size: int = 8):
         self.spec, self.hop = spec, spec.hop
-        self.context = _round_up(receptive_field(spec.encoder), self.hop)
+        self.context = _round_up(spec.receptive_fields()["encoder"], self.hop)
         self.window = _round_up(window, self.hop)
         self.batch_size = _round_up(batch_size, jax.device_count())
-        replicated, sharded = NamedSharding(data_mesh(), P()), NamedSharding(data_mesh(), P("data"))
-        self._encode = jax.jit(lambda v, x, m: model.apply(v, x, m, method=ADALevel.encode),
+        replicated, sharded = shardings()
+        self._encode = jax.jit(lambda v, x, m: model.apply(v, x, m, method=type(model).encode),
                                in_shardings=(replicated, sharded, sharded), out_shardings=sharded)
         self.variables = jax.device_put(variables, replicated)
 
@@ -86,40 +80,34 @@ def _finished(out: Path, fingerprint: str, src) -> dict | None:
 
 def encode_dataset(level, data, out, window: int = 16384, batch_size: int = 8, progress: bool = True) -> dict:
     """Encode every file of `data` with the level in workdir `level`; returns the new index."""
-    from tqdm import tqdm
-
-    config, spec, model, variables, step = load_level(level)
+    trained = load_level(level)
+    spec, step = trained.spec, trained.step
     src = open_dataset(data)
     if src.vocab != spec.vocab:
         raise DatasetError(f"{data} has vocabulary {src.vocab} but level {level} reads {spec.vocab}-token input")
     hop = spec.hop
-    encoder = LevelEncoder(model, variables, spec, window, batch_size)
-    fingerprint = hashlib.sha256((Path(level, CONFIG_FILE).read_text() + str(step)).encode()).hexdigest()[:12]
+    encoder = LevelEncoder(trained.model, trained.variables, spec, window, batch_size)
+    fingerprint = hashlib.sha256((Path(level, checkpoint.CONFIG_FILE).read_text() + str(step)).encode()).hexdigest()[:12]
     out = Path(out)
     done = _finished(out, fingerprint, src)
     if done:
         return done
-    work = out / WORK / fingerprint
-    work.mkdir(parents=True, exist_ok=True)
+    work = WorkCache(out, fingerprint)
     entries = [f for f in src.files if f["length"] >= hop]
     skipped = len(src.files) - len(entries)
     bar = tqdm(total=sum(f["length"] // hop * hop for f in entries) / src.rate, unit="s", desc="encode",
                disable=not progress, bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s audio [{elapsed}<{remaining}]")
     for entry in entries:
-        cached = work / f"{entry['sha256']}.npy"
-        if not cached.is_file():
-            codes = encoder(src.tokens(entry))
-            with atomic_path(cached) as tmp:
-                with open(tmp, "wb") as f:
-                    np.save(f, codes)
+        if not work.has(entry["sha256"]):
+            work.put(entry["sha256"], encoder(src.tokens(entry)))
         bar.update(entry["length"] // hop * hop / src.rate)
     bar.close()
     coded = [{"path": e["path"], "sha256": e["sha256"], "split": e["split"], "length": e["length"] // hop}
              for e in entries]
-    index = write_dataset(out, coded, lambda e: np.load(work / f"{e['sha256']}.npy"), vocab=spec.code_vocab,
+    index = write_dataset(out, coded, lambda e: work.get(e["sha256"]), vocab=spec.code_vocab,
                           rate=src.rate / hop,
                           meta={"kind": "codes", "level": str(Path(level).resolve()), "level_step": step,
                                 "hop": hop, "source": str(Path(data).resolve()), "skipped_short": skipped,
                                 "level_fingerprint": fingerprint, "source_files": _files_digest(src)})
-    shutil.rmtree(out / WORK, ignore_errors=True)
+    work.clear()
     return index

@@ -1,94 +1,69 @@
-"""How good a model is: spectral distances between audio clips (more measures join for `ada eval`)."""
+"""`ada eval`: NLL on both splits, code usage and reconstruction distances, as Table-shaped rows."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import jax.numpy as jnp
 import numpy as np
 
-from ada import SAMPLE_RATE
-
-STFT_SIZES = (2048, 1024, 512, 256, 128)
-
-
-def _log_magnitude(x: np.ndarray, n_fft: int) -> np.ndarray:
-    import librosa
-
-    return np.log(np.abs(librosa.stft(np.asarray(x, np.float32), n_fft=n_fft, hop_length=n_fft // 4)) + 1e-5)
+from ada import SAMPLE_RATE, checkpoint
+from ada.atomic import write_json, write_text
+from ada.dataset import DatasetError, open_dataset
+from ada.evaluator import Evaluator
+from ada.nn.quantise import usage_stats
+from ada.render import excerpts_from, reconstruct
+from ada.stack import level_stack
 
 
-def log_stft_distance(a: np.ndarray, b: np.ndarray, sizes=STFT_SIZES) -> float:
-    """Multi-scale log-STFT distance: mean |log|A| − log|B|| over five FFT sizes (phase-blind)."""
-    n = min(len(a), len(b))
-    return float(np.mean([np.mean(np.abs(_log_magnitude(a[:n], s) - _log_magnitude(b[:n], s))) for s in sizes]))
+@dataclass
+class Evaluation:
+    model: str
+    kind: str
+    step: int
+    data: str
+    train_nll: float
+    eval_nll: float
+    codebook: int | None = None
+    perplexity: float | None = None
+    codes_used: int | None = None
+    log_stft_distance: float | None = None
+    log_mel_distance: float | None = None
+    reconstructions: str | None = None
 
-
-def log_mel_distance(a: np.ndarray, b: np.ndarray, n_mels: int = 80) -> float:
-    """Mean absolute difference of log-mel spectrograms (1024-point FFT, hop 256, 80 bands)."""
-    import librosa
-
-    n = min(len(a), len(b))
-
-    def mel(x):
-        m = librosa.feature.melspectrogram(y=np.asarray(x[:n], np.float32), sr=SAMPLE_RATE, n_fft=1024,
-                                           hop_length=256, n_mels=n_mels)
-        return np.log(m + 1e-5)
-
-    return float(np.mean(np.abs(mel(a) - mel(b))))
-
-
-def _sweep(model, variables, data, split: str, crop: int, batch_size: int, crops: int, encode=None):
-    """Mean NLL over a fixed sweep of a split; with `encode`, also the codes of those crops."""
-    import jax
-
-    from ada.loader import eval_batches
-    from ada.models import ADALevel
-    from ada.train import make_eval_step
-
-    eval_step = jax.jit(make_eval_step(model))  # the trainer's own eval step
-    codes_of = jax.jit(lambda v, t: model.apply(v, t, method=ADALevel.encode)) if encode else None
-    total = count = 0.0
-    codes = []
-    for batch in eval_batches(data, crop=crop, batch_size=batch_size, max_crops=crops, split=split, shard=(0, 1)):
-        nll, rows = eval_step(variables, batch)
-        total, count = total + float(nll), count + float(rows)
-        if codes_of is not None:
-            codes.append(np.asarray(codes_of(variables, batch["tokens"]))[batch["mask"] > 0])
-    return total / max(count, 1), (np.concatenate(codes) if codes else None)
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 def evaluate(workdir, data, crops: int = 256, excerpts: int = 3, samples: int = 2, seconds: float = 2.0,
-             batch_size: int = 16, out=None) -> dict:
-    """NLL on train and eval (EMA parameters); for a level, code usage and reconstruction distances."""
-    from pathlib import Path
-
-    import jax.numpy as jnp
-
-    from ada.dataset import DatasetError, open_dataset
-    from ada.nn.quantise import usage_stats
-    from ada.train import load_state
-
-    config, spec, model, state = load_state(workdir)
+             batch_size: int = 16, out=None) -> Evaluation:
+    """NLL on train and eval (Polyak parameters); for a level, code usage and reconstruction distances."""
+    trained = checkpoint.load(workdir)
+    spec = trained.spec
     ds = open_dataset(data)
     if ds.vocab != spec.vocab:
         raise DatasetError(f"{data} has vocabulary {ds.vocab} but {workdir} models {spec.vocab}")
-    variables = state.eval_variables
-    crop = config.data.crop
-    result = {"model": Path(workdir).name, "kind": spec.kind, "step": int(state.step), "data": str(data)}
-    result["train_nll"], _ = _sweep(model, variables, ds, "train", crop, batch_size, crops)
-    result["eval_nll"], codes = _sweep(model, variables, ds, "eval", crop, batch_size, crops, spec.kind == "ada")
-    if spec.kind == "ada":
-        usage = usage_stats(jnp.asarray(codes), spec.code_vocab)
-        result.update(codebook=spec.code_vocab, perplexity=float(usage["perplexity"]),
-                      codes_used=int(usage["codes_used"]))
+
+    def sweep(split, codes=False):
+        return Evaluator(trained.model, ds, crop=trained.config.data.crop, batch_size=batch_size, crops=crops,
+                         split=split, codes=codes)(trained.variables)
+
+    on_eval = sweep("eval", codes=spec.is_level)
+    result = Evaluation(model=Path(workdir).name, kind=spec.kind, step=trained.step, data=str(data),
+                        train_nll=sweep("train").nll, eval_nll=on_eval.nll)
+    if spec.is_level:
+        usage = usage_stats(jnp.asarray(on_eval.codes), spec.code_vocab)
+        result.codebook, result.perplexity = spec.code_vocab, float(usage["perplexity"])
+        result.codes_used = int(usage["codes_used"])
         if ds.index.get("kind") == "audio" and excerpts:
-            result.update(_reconstruction_distances(workdir, ds, excerpts, samples, seconds,
-                                                    Path(out or Path(workdir) / "eval") / "reconstructions"))
+            _reconstruction_distances(result, workdir, ds, excerpts, samples, seconds,
+                                      Path(out or Path(workdir) / "eval") / "reconstructions")
     return result
 
 
-def _reconstruction_distances(workdir, ds, excerpts: int, samples: int, seconds: float, out) -> dict:
-    from ada.render import excerpts_from, reconstruct
-    from ada.stack import level_stack
-
+def _reconstruction_distances(result: Evaluation, workdir, ds, excerpts: int, samples: int, seconds: float,
+                              out) -> None:
     stack = level_stack(workdir)
     frames = int(seconds * SAMPLE_RATE) // stack.hop * stack.hop
     chosen = excerpts_from(ds, "eval", excerpts, frames)
@@ -97,19 +72,34 @@ def _reconstruction_distances(workdir, ds, excerpts: int, samples: int, seconds:
         r = reconstruct(stack, chosen, out / f"sample-{k}", levels=1, seed=1000 * k)
         found["log_stft"] += [x["log_stft_to_original"] for x in r["results"]]
         found["log_mel"] += [x["log_mel_to_original"] for x in r["results"]]
-    return {"log_stft_distance": float(np.mean(found["log_stft"])), "log_mel_distance": float(np.mean(found["log_mel"])),
-            "reconstructions": f"{excerpts} excerpts × {samples} samples of {seconds:g} s"}
+    result.log_stft_distance = float(np.mean(found["log_stft"]))
+    result.log_mel_distance = float(np.mean(found["log_mel"]))
+    result.reconstructions = f"{excerpts} excerpts × {samples} samples of {seconds:g} s"
 
 
 TABLE_HEADER = ("| model | step | train NLL | eval NLL | perplexity | codes used | log-STFT | log-mel |\n"
                 "|---|---|---|---|---|---|---|---|")
 
 
-def markdown_row(r: dict) -> str:
+def markdown_row(r: Evaluation) -> str:
     """One row shaped like the paper's Tables 1 and 2 (NLL in nats per timestep)."""
-    def f(key, fmt):
-        return format(r[key], fmt) if key in r else "–"
+    def f(value, fmt):
+        return "–" if value is None else format(value, fmt)
 
-    codes = f"{r['codes_used']} / {r['codebook']}" if "codes_used" in r else "–"
-    return (f"| {r['model']} | {r['step']} | {f('train_nll', '.3f')} | {f('eval_nll', '.3f')} | {f('perplexity', '.1f')} "
-            f"| {codes} | {f('log_stft_distance', '.3f')} | {f('log_mel_distance', '.3f')} |")
+    codes = f"{r.codes_used} / {r.codebook}" if r.codes_used is not None else "–"
+    return (f"| {r.model} | {r.step} | {f(r.train_nll, '.3f')} | {f(r.eval_nll, '.3f')} | {f(r.perplexity, '.1f')} "
+            f"| {codes} | {f(r.log_stft_distance, '.3f')} | {f(r.log_mel_distance, '.3f')} |")
+
+
+def evaluate_all(workdirs, data, out=None, **options) -> str:
+    """Evaluate each workdir (its eval.json beside it), write OUT.json and OUT.md; returns the table."""
+    rows = []
+    for workdir in workdirs:
+        result = evaluate(workdir, data, **options)
+        write_json(Path(workdir) / "eval.json", result.to_dict())
+        rows.append(result)
+    table = TABLE_HEADER + "\n" + "\n".join(markdown_row(r) for r in rows) + "\n"
+    if out:
+        write_json(Path(out).with_suffix(".json"), [r.to_dict() for r in rows])
+        write_text(Path(out).with_suffix(".md"), table)
+    return table

@@ -13,18 +13,17 @@ import hashlib
 import json
 import multiprocessing
 import os
-import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ada import SAMPLE_RATE, audio, mulaw
-from ada.atomic import atomic_path, write_json
-from ada.dataset import INDEX, REJECTS, Dataset, DatasetError, assign_splits, open_dataset, write_dataset
+from ada.atomic import write_json
+from ada.dataset import (INDEX, REJECTS, Dataset, DatasetError, WorkCache, assign_splits, open_dataset,
+                         write_dataset)
 
 AUDIO_SUFFIXES = {".wav", ".wave", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".aifc"}
-WORK = ".work"
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def _process(path: Path, recipe: Recipe, work: Path, reusable: frozenset) -> dict:
+def _process(path: Path, recipe: Recipe, work: WorkCache, reusable: frozenset) -> dict:
     """Hash, decode, clean and μ-law encode one file into the work cache; never raises."""
     try:
         sha = sha256_of(path)
@@ -78,9 +77,8 @@ def _process(path: Path, recipe: Recipe, work: Path, reusable: frozenset) -> dic
     result = {"path": str(path), "sha256": sha}
     if sha in reusable:
         return result
-    cached = work / f"{sha}.npy"
-    if cached.is_file():
-        return {**result, "length": int(np.load(cached, mmap_mode="r").shape[0])}
+    if work.has(sha):
+        return {**result, "length": int(work.get(sha).shape[0])}
     try:
         x = audio.read(path, recipe.sample_rate)
         x = audio.clean(x, recipe.normalise, recipe.top_db, recipe.min_seconds, recipe.sample_rate)
@@ -89,9 +87,7 @@ def _process(path: Path, recipe: Recipe, work: Path, reusable: frozenset) -> dic
     except Exception as e:  # a decoder bug on one odd file must not stop a long run
         return {"path": str(path), "reason": f"unexpected {type(e).__name__}: {e}"}
     tokens = mulaw.encode(x)
-    with atomic_path(cached) as tmp:
-        with open(tmp, "wb") as f:
-            np.save(f, tokens)
+    work.put(sha, tokens)
     return {**result, "length": int(tokens.size)}
 
 
@@ -113,8 +109,7 @@ def prepare(sources, out, recipe: Recipe = Recipe(), workers: int | None = None,
 
     out = Path(out)
     files, rejects = find_audio(sources)
-    work = out / WORK / recipe.key()
-    work.mkdir(parents=True, exist_ok=True)
+    work = WorkCache(out, recipe.key())
     previous = _previous(out, recipe)
     old = {f["sha256"]: f for f in previous.files} if previous else {}
     reusable = frozenset(old)
@@ -149,7 +144,7 @@ def prepare(sources, out, recipe: Recipe = Recipe(), workers: int | None = None,
     def load(entry):
         if entry["sha256"] in old:
             return previous.tokens(old[entry["sha256"]])
-        return np.load(work / f"{entry['sha256']}.npy", mmap_mode="r")
+        return work.get(entry["sha256"])
 
     rejects.sort(key=lambda r: r["path"])
     write_json(out / REJECTS, rejects)
@@ -158,5 +153,5 @@ def prepare(sources, out, recipe: Recipe = Recipe(), workers: int | None = None,
     index = write_dataset(out, entries, load, vocab=mulaw.LEVELS, rate=recipe.sample_rate,
                           meta={"kind": "audio", "recipe": asdict(recipe)},
                           **({"shard_tokens": shard_tokens} if shard_tokens else {}))
-    shutil.rmtree(out / WORK, ignore_errors=True)
+    work.clear()
     return PrepareResult(index=index, rejects=rejects, reused=sum(e["sha256"] in old for e in entries))

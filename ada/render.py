@@ -17,6 +17,9 @@ import numpy as np
 
 from ada import SAMPLE_RATE, audio, mulaw
 from ada.atomic import write_json
+from ada.dataset import Dataset, DatasetError, open_dataset
+from ada.encode import LevelEncoder
+from ada.measures import log_mel_distance, log_stft_distance
 from ada.page import write_page
 from ada.stack import Stack, load_stack
 
@@ -77,13 +80,9 @@ def sample_stack(stack_path, seconds: float, num: int, out, temperature: float =
 
 def excerpts_from(data, split: str, count: int, frames: int) -> list[tuple[str, np.ndarray]]:
     """`count` excerpts of `frames` tokens, spread over the files of a split (deterministic)."""
-    from ada.dataset import Dataset, open_dataset
-
     ds = data if isinstance(data, Dataset) else open_dataset(data)
     files = [f for f in ds.split(split) if f["length"] >= frames]
     if not files:
-        from ada.dataset import DatasetError
-
         raise DatasetError(f"{ds.root}: no {split} file is {frames / ds.rate:.1f} s long")
     picks = []
     for i in range(count):
@@ -95,12 +94,18 @@ def excerpts_from(data, split: str, count: int, frames: int) -> list[tuple[str, 
     return picks
 
 
+def excerpt_from_file(path, offset: float, frames: int) -> tuple[str, np.ndarray]:
+    """`frames` μ-law tokens of any audio file from `offset` seconds on, cleaned as `ada prepare` does."""
+    x = audio.clean(audio.read(path))
+    start = int(offset * SAMPLE_RATE)
+    if len(x) < start + frames:
+        raise audio.AudioError(f"{path}: shorter than {(start + frames) / SAMPLE_RATE:g} s after trimming")
+    return f"{path} @ {offset:g} s", mulaw.encode(x[start : start + frames])
+
+
 def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]], out, levels: int = 1, temperature: float = 1.0,
                 seed: int = 0, chunk: int = 16000, unrelated: np.ndarray | None = None) -> dict:
     """Encode each excerpt (μ-law tokens) through `levels` levels, sample it back, compare spectra."""
-    from ada.encode import LevelEncoder
-    from ada.evaluate import log_mel_distance, log_stft_distance
-
     if not isinstance(stack, Stack):
         stack = load_stack(stack, need_prior=False, levels=levels)
     out = Path(out)

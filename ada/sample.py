@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ada import windows
-from ada.nn.wavenet import receptive_field
+from ada.models import Autoregressive
 
 
 def draw(logits, key, temperature: float):
@@ -31,11 +31,12 @@ class Sampler:
 
     def __init__(self, model, variables, spec, chunk: int = 4096):
         self.model, self.variables, self.spec = model, variables, spec
-        self.hop = spec.hop if spec.kind == "ada" else 1
+        self.hop = spec.hop
         self.chunk = max(self.hop, chunk // self.hop * self.hop)
-        self.context = receptive_field(spec.modulator) if spec.kind == "ada" else 0  # in codes
+        self.context = spec.conditioning_context  # in codes
         self._scan = jax.jit(self._scan_chunk, static_argnames=("steps", "temperature"))
-        self._bias = jax.jit(lambda v, codes, mask: model.apply(v, codes, mask, method=type(model).conditioning))
+        if spec.is_level:
+            self._bias = jax.jit(lambda v, codes, mask: model.apply(v, codes, mask, method=type(model).conditioning))
 
     def _scan_chunk(self, variables, cache, prev, cond, key, t0, steps: int, temperature: float):
         model, hop = self.model, self.hop
@@ -43,7 +44,7 @@ class Sampler:
         def body(carry, t):
             cache, prev = carry
             c = None if cond is None else jax.lax.dynamic_index_in_dim(cond, (t - t0) // hop, 1, keepdims=False)
-            logits, cache = model.apply(variables, prev, cache, c, method=type(model).step)
+            logits, cache = model.apply(variables, prev, cache, c, method=Autoregressive.step)
             token = draw(logits, jax.random.fold_in(key, t), temperature)
             return (cache, token), token
 
@@ -59,12 +60,12 @@ class Sampler:
 
     def stream(self, num: int, length: int, key, temperature: float = 1.0, codes=None) -> Iterator[np.ndarray]:
         """Yield [num, ≤chunk] token blocks until `length` tokens; `codes` [num, length / hop] for a level."""
-        if self.spec.kind == "ada":
+        if self.spec.is_level:
             codes = np.asarray(codes)
             if codes.shape != (num, length // self.hop) or length % self.hop:
                 raise ValueError(f"a level needs codes [{num}, {length // self.hop}] for {length} steps, "
                                  f"got {codes.shape}")
-        cache = self.model.apply(self.variables, num, method=type(self.model).init_cache)
+        cache = self.model.apply(self.variables, num, method=Autoregressive.init_cache)
         prev = jnp.full((num,), -1, jnp.int32)
         for t0 in range(0, length, self.chunk):
             steps = min(self.chunk, length - t0)
@@ -79,10 +80,9 @@ class Sampler:
 
 def sample_naive(model, variables, spec, num: int, length: int, key, temperature: float = 1.0, codes=None):
     """Reference sampler: every step runs the full model over the last receptive field of tokens."""
-    rf = receptive_field(spec.local)
-    local = lambda v, x, c, m: model.apply(v, x, c, m, method=lambda mod, x, c, m: mod.local(x, c, m))
+    rf = spec.receptive_fields()["local"]
     cond = None
-    if spec.kind == "ada":  # biases for the whole sequence in one pass, one row per step
+    if spec.is_level:  # biases for the whole sequence in one pass, one row per step
         full = model.apply(variables, jnp.asarray(codes), method=type(model).conditioning)
         cond = jnp.pad(jnp.repeat(full, spec.hop, axis=1), ((0, 0), (rf, 0), (0, 0), (0, 0)))
 
@@ -95,7 +95,7 @@ def sample_naive(model, variables, spec, num: int, length: int, key, temperature
         window = jax.lax.dynamic_slice_in_dim(tokens, t, rf + 1, axis=1)
         m = jax.lax.dynamic_slice_in_dim(mask, t, rf + 1, axis=1)
         c = None if cond is None else jax.lax.dynamic_slice_in_dim(cond, t, rf + 1, axis=1)
-        logits = local(variables, window, c, m)[:, -1]
+        logits = model.apply(variables, window, c, m, method=Autoregressive.local_logits)[:, -1]
         return tokens.at[:, rf + t].set(draw(logits, jax.random.fold_in(key, t), temperature))
 
     tokens = jnp.full((num, rf + length), -1, jnp.int32)

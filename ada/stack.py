@@ -15,31 +15,22 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ada import checkpoint
+from ada.checkpoint import Trained
 from ada.config import ConfigError
 from ada.mulaw import LEVELS
-
-
-@dataclass
-class Member:
-    workdir: Path
-    config: object
-    spec: object
-    model: object
-    variables: dict
-    step: int
+from ada.sample import Sampler
 
 
 @dataclass
 class Stack:
     path: Path
-    levels: list[Member]
-    prior: Member | None
+    levels: list[Trained]
+    prior: Trained | None
     _samplers: dict = field(default_factory=dict, repr=False)
 
-    def sampler(self, member: Member, chunk: int):
+    def sampler(self, member: Trained, chunk: int) -> Sampler:
         """One compiled sampler per model and chunk size, however many pieces are drawn."""
-        from ada.sample import Sampler
-
         key = (id(member), chunk)
         if key not in self._samplers:
             self._samplers[key] = Sampler(member.model, member.variables, member.spec, chunk)
@@ -51,22 +42,24 @@ class Stack:
         return math.prod(m.spec.hop for m in self.levels)
 
 
-def _member(workdir: Path, role: str, where: str) -> Member:
-    from ada.train import load_state
-
+def _load(workdir: Path, role: str, where: str) -> Trained:
     try:
-        config, spec, model, state = load_state(workdir)
+        return checkpoint.load(workdir)
     except ConfigError as e:
         raise ConfigError(f"{where}: {role}: {e}") from e
-    return Member(workdir, config, spec, model, state.eval_variables, int(state.step))
+
+
+def _level(workdir: Path, role: str, where: str) -> Trained:
+    member = _load(workdir, role, where)
+    if not member.spec.is_level:
+        raise ConfigError(f"{where}: {role} is {member.spec.title}, not an ADA level")
+    return member
 
 
 def level_stack(workdir) -> Stack:
     """A one-level stack (no prior), for reconstructing through a single trained level."""
-    member = _member(Path(workdir).resolve(), "level 1", str(workdir))
-    if member.spec.kind != "ada":
-        raise ConfigError(f"{workdir} is a {member.spec.kind}, not an ADA level")
-    return Stack(Path(workdir) / "config.json", [member], None)
+    member = _level(Path(workdir).resolve(), "level 1", str(workdir))
+    return Stack(member.workdir / checkpoint.CONFIG_FILE, [member], None)
 
 
 def load_stack(path, need_prior: bool = True, levels: int | None = None) -> Stack:
@@ -80,15 +73,15 @@ def load_stack(path, need_prior: bool = True, levels: int | None = None) -> Stac
         raise ConfigError(f"{path}: not valid JSON ({e})") from e
     if not isinstance(raw, dict) or not isinstance(raw.get("levels"), list) or not raw["levels"]:
         raise ConfigError(f'{path}: expected {{"levels": [workdir, ...], "prior": workdir}}')
-    base = path.parent
-    names = raw["levels"][:levels] if levels else raw["levels"]
     if levels and levels > len(raw["levels"]):
         raise ConfigError(f"{path}: asked for {levels} levels but the stack has {len(raw['levels'])}")
+
+    def resolve(name: str) -> Path:  # relative to the stack file
+        return (path.parent / name).resolve()
+
     members = []
-    for i, name in enumerate(names, 1):
-        m = _member((base / name).resolve() if not Path(name).is_absolute() else Path(name), f"level {i}", str(path))
-        if m.spec.kind != "ada":
-            raise ConfigError(f"{path}: level {i} ({name}) is a {m.spec.kind}, not an ADA level")
+    for i, name in enumerate(raw["levels"][:levels] if levels else raw["levels"], 1):
+        m = _level(resolve(name), f"level {i} ({name})", str(path))
         below = LEVELS if i == 1 else members[-1].spec.code_vocab
         what = "μ-law audio (256)" if i == 1 else f"level {i - 1}'s codes ({below})"
         if m.spec.vocab != below:
@@ -99,10 +92,10 @@ def load_stack(path, need_prior: bool = True, levels: int | None = None) -> Stac
         if not raw.get("prior"):
             raise ConfigError(f"{path}: no prior named; sampling starts from a prior over the top codes")
         name = raw["prior"]
-        prior = _member((base / name).resolve() if not Path(name).is_absolute() else Path(name), "prior", str(path))
+        prior = _load(resolve(name), "prior", str(path))
         top = members[-1].spec.code_vocab
-        if prior.spec.kind != "prior":
-            raise ConfigError(f"{path}: prior ({name}) is an ADA level, not a prior")
+        if prior.spec.is_level or not prior.spec.autoregressive:
+            raise ConfigError(f"{path}: prior ({name}) is {prior.spec.title}, not a prior")
         if prior.spec.vocab != top:
             raise ConfigError(f"{path}: prior ({name}) models vocabulary {prior.spec.vocab} but the top level "
                               f"emits {top} codes")

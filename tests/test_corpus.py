@@ -6,7 +6,7 @@ import pytest
 from ada.corpus import SMALL, Variation, pieces
 from ada.dataset import open_dataset
 from ada import mulaw
-from conftest import PIANO_PIECES, run_ada
+from helpers import PIANO_PIECES, run_ada
 
 
 def test_variants_are_drawn_from_the_seed_and_the_piece_alone():

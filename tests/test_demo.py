@@ -6,7 +6,7 @@ import subprocess
 import pytest
 import soundfile as sf
 
-from conftest import REPO
+from helpers import REPO
 
 pytestmark = pytest.mark.slow
 

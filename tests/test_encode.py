@@ -5,8 +5,7 @@ import pytest
 from ada.dataset import open_dataset
 from ada.encode import encode_dataset, load_level
 from ada.models import ADALevel
-from ada.nn.wavenet import receptive_field
-from conftest import run_ada
+from helpers import run_ada
 
 pytestmark = pytest.mark.slow
 
@@ -15,7 +14,7 @@ def test_encoded_dataset_carries_files_and_splits(micro_level, piano, tmp_path):
     proc = run_ada("encode", "--level", micro_level, "--data", piano, "--out", tmp_path / "codes", "--quiet")
     assert "encoded 2 files" in proc.stdout
     audio, codes = open_dataset(piano), open_dataset(tmp_path / "codes")
-    config, spec, *_ = load_level(micro_level)
+    spec = load_level(micro_level).spec
     assert codes.vocab == spec.quantiser.codes == 16 and codes.rate == audio.rate / spec.hop
     assert codes.index["kind"] == "codes" and codes.index["hop"] == spec.hop
     for a, c in zip(audio.files, codes.files):
@@ -29,13 +28,14 @@ def test_windowed_encoding_equals_one_pass_over_the_file(micro_level, piano, tmp
     large = encode_dataset(micro_level, piano, tmp_path / "large", window=50_000, batch_size=2, progress=False)
     assert small == large  # same codes, so the same content-named shards and the same index
     # and one pass of the model over a whole excerpt agrees
-    _, spec, model, variables, _ = load_level(micro_level)
+    level = load_level(micro_level)
+    spec, model, variables = level.spec, level.model, level.variables
     audio, codes = open_dataset(piano), open_dataset(tmp_path / "small")
     entry = audio.files[0]
     excerpt = np.asarray(audio.tokens(entry))[None, : 8000 // spec.hop * spec.hop]
     whole = np.asarray(model.apply(variables, excerpt, method=ADALevel.encode))[0]
     stored = np.asarray(codes.tokens(codes.files[0]))
-    rf_codes = -(-receptive_field(spec.encoder) // spec.hop) + 1  # codes out of reach of the excerpt's cut end
+    rf_codes = -(-spec.receptive_fields()["encoder"] // spec.hop) + 1  # codes out of reach of the excerpt's cut end
     np.testing.assert_array_equal(whole[:-rf_codes], stored[: len(whole) - rf_codes])
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from ada.dataset import open_dataset
-from ada.evaluate import log_mel_distance, log_stft_distance
-from conftest import run_ada, tone
+from ada.measures import log_mel_distance, log_stft_distance
+from helpers import run_ada, tone
 
 
 def test_spectral_distances_rank_near_above_far():
@@ -65,9 +65,9 @@ def test_profile_trains_each_point_and_resumes(piano, tmp_path):
 def test_predictor_sees_exactly_its_receptive_field():
     import jax
 
-    from ada.models import ModelSpec, Predictor
+    from ada.models import Predictor, PredictorSpec
 
-    model = Predictor(ModelSpec(kind="predictor", vocab=8, rf=5, hidden=16))
+    model = Predictor(PredictorSpec(vocab=8, rf=5, hidden=16))
     x = jax.random.randint(jax.random.key(0), (1, 30), 0, 8)
     variables = model.init(jax.random.key(1), x)
     logits = lambda x: np.asarray(model.apply(variables, x, method=Predictor.logits))[0]

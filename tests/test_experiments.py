@@ -6,8 +6,8 @@ import jax
 import jax.numpy as jnp
 import pytest
 
-from ada.models import build_model, model_receptive_fields, model_spec
-from conftest import REPO
+from ada.models import build_model, model_spec
+from helpers import REPO
 
 CONFIGS = sorted((REPO / "experiments").glob("*.py"))
 
@@ -33,11 +33,11 @@ def test_config_builds_and_shows_its_launch_command(path):
     assert f"ada train --config experiments/{path.name} --workdir workdirs/{path.stem}" in module.__doc__
     config = module.get_config()
     spec = model_spec(config.model)
-    fields = model_receptive_fields(spec)
+    fields = spec.receptive_fields()
     assert config.data.crop >= fields["local"]
-    if spec.kind == "ada":
+    if spec.is_level:
         assert config.data.crop % config.model.hop == 0
-    if path.stem.startswith("t1") and spec.kind == "ada":
+    if path.stem.startswith("t1") and spec.is_level:
         assert fields == {"local": 1024, "encoder": 512, "modulator": 512} and spec.vocab == 256
     if path.stem.startswith(("t2_3", "t2_4", "t2_5", "t2_6")):
         assert fields["local"] == int(path.stem.rsplit("rf", 1)[1])

@@ -39,7 +39,7 @@ def test_files_are_drawn_in_proportion_to_their_crops(token_dataset):
 
 def test_same_seed_same_batches_other_seed_other_batches(tmp_path):
     from ada.prepare import prepare
-    from conftest import write_audio
+    from helpers import write_audio
 
     for i in range(4):
         write_audio(tmp_path / "src" / f"{i}.wav", 16000, 2.0, seed=i)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ada.config import base_config, tiny
-from ada.models import ADALevel, build_model, model_receptive_fields, model_spec
+from ada.models import ADALevel, build_model, model_spec
 
 
 @pytest.fixture(params=["vq", "argmax"])
@@ -61,7 +61,7 @@ def test_one_hot_encoder_input_and_code_vocabularies():
 
 
 def test_paper_level_receptive_fields():
-    fields = model_receptive_fields(model_spec(base_config("ada").model))
+    fields = model_spec(base_config("ada").model).receptive_fields()
     assert fields == {"local": 1024, "encoder": 512, "modulator": 512}
 
 
@@ -71,5 +71,5 @@ def test_prior_is_an_unconditioned_local_model():
     model = build_model(spec)
     tokens = jax.random.randint(jax.random.key(0), (2, 128), 0, 256)
     variables = model.init(jax.random.key(1), tokens)
-    assert "vq" not in variables and not spec.local.conditioned
+    assert "vq" not in variables and not spec.is_level and spec.conditioning_context == 0
     assert model.apply(variables, tokens)["loss"] == model.apply(variables, tokens)["nll"]

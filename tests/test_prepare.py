@@ -12,7 +12,7 @@ import soundfile as sf
 from ada import mulaw
 from ada.dataset import INDEX, open_dataset, split_of
 from ada.prepare import prepare
-from conftest import run_ada, tone, write_audio
+from helpers import run_ada, tone, write_audio
 
 FORMATS = [  # (name, rate, channels, soundfile options)
     ("a.wav", 44100, 2, {}), ("b.flac", 22050, 1, {}), ("deep/c.ogg", 48000, 2, {}),

@@ -3,7 +3,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ada.nn.quantise import ArgmaxQuantiser, QuantiserSpec, VectorQuantiser, usage_stats
+from ada.nn.quantise import ArgmaxQuantiser, QuantiserSpec, SoftmaxQuantiser, VectorQuantiser, usage_stats
 
 
 def vq_state(codebook, counts, sums):
@@ -91,7 +91,7 @@ def test_amae_gradient_is_the_gradient_of_the_normalised_queries():
 
 
 def test_softmax_variant_penalises_query_entropy():
-    q = ArgmaxQuantiser(QuantiserSpec(kind="softmax", codes=4, diversity=0.0, entropy=1.0))
+    q = SoftmaxQuantiser(QuantiserSpec(kind="softmax", codes=4, diversity=0.0, entropy=1.0))
     flat = q.apply({}, jnp.zeros((1, 2, 4)))
     sharp = q.apply({}, jnp.array([[[20.0, 0, 0, 0], [0, 20.0, 0, 0]]]))
     assert flat["loss"] == pytest.approx(np.log(4), rel=1e-4) and sharp["loss"] < 1e-3

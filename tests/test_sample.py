@@ -13,7 +13,7 @@ import soundfile as sf
 from ada.config import ConfigError
 from ada.sample import Sampler, sample_naive
 from ada.stack import load_stack
-from conftest import run_ada
+from helpers import run_ada
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +96,7 @@ def test_stack_errors_are_caught_before_any_work(micro_stack, tmp_path):
 
 
 def test_prior_vocabulary_must_match_the_top_codes(micro_stack, piano, tmp_path):
-    from conftest import MICRO
+    from helpers import MICRO
 
     run_ada("train", "--config", MICRO, "--noprogress", "--workdir", tmp_path / "audio_prior",
             f"--config.data.path={piano}", "--config.model.kind=prior", "--config.train.steps=1")

@@ -14,9 +14,8 @@ import jax
 import numpy as np
 import pytest
 
-from conftest import REPO, run_ada
+from helpers import MICRO, run_ada
 
-MICRO = REPO / "tests" / "micro_config.py"
 pytestmark = pytest.mark.slow
 
 
@@ -30,9 +29,9 @@ def env_with_devices(n: int) -> dict:
 
 
 def params_of(workdir):
-    from ada.train import load_state
+    from ada.checkpoint import load
 
-    return jax.device_get(load_state(workdir)[3])
+    return jax.device_get(load(workdir).state)
 
 
 def assert_trees_close(a, b, **tol):

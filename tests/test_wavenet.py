@@ -63,8 +63,7 @@ def test_encoder_sees_both_sides():
 
 
 def test_single_step_equals_full_sequence_with_conditioning():
-    spec = WaveNetSpec(filter=3, stages=3, repeats=2, residual=16, inner=8, skip=16, out=10, vocab=10,
-                       conditioned=True)
+    spec = WaveNetSpec(filter=3, stages=3, repeats=2, residual=16, inner=8, skip=16, out=10, vocab=10)
     T, hop = 48, 4
     x = jax.random.randint(jax.random.key(0), (3, T), 0, 10)
     cond = jax.random.normal(jax.random.key(1), (3, T // hop, spec.layers, spec.cond_width))
@@ -80,7 +79,7 @@ def test_single_step_equals_full_sequence_with_conditioning():
 
 
 def test_conditioning_changes_only_its_own_hop():
-    spec = WaveNetSpec(filter=2, stages=2, repeats=1, residual=8, inner=4, skip=8, out=5, vocab=5, conditioned=True)
+    spec = WaveNetSpec(filter=2, stages=2, repeats=1, residual=8, inner=4, skip=8, out=5, vocab=5)
     x = jnp.zeros((1, 16), jnp.int32)
     cond = jnp.zeros((1, 4, spec.layers, spec.cond_width))
     model, params, out = apply(spec, x, cond)

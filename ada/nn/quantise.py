@@ -14,9 +14,6 @@ import jax
 import jax.numpy as jnp
 
 
-KINDS = ("vq", "argmax", "softmax")
-
-
 @dataclass(frozen=True)
 class QuantiserSpec:
     kind: str = "vq"  # vq | argmax | softmax
@@ -30,12 +27,13 @@ class QuantiserSpec:
     entropy: float = 0.0  # softmax AMAE: scale of the per-step entropy penalty
 
     def __post_init__(self):
-        if self.kind not in KINDS:
-            raise ValueError(f"unknown quantiser {self.kind!r}: choose {', '.join(KINDS)}")
+        if self.kind not in QUANTISERS:
+            raise ValueError(f"unknown quantiser {self.kind!r}: choose {', '.join(QUANTISERS)}")
 
     @property
     def input_width(self) -> int:
-        return self.dim if self.kind == "vq" else self.codes
+        """Width of the encoder's output and of the code vectors the modulator reads."""
+        return QUANTISERS[self.kind].vector_width(self)
 
 
 def usage_stats(codes, K: int) -> dict:
@@ -56,14 +54,25 @@ class VectorQuantiser(nn.Module):
 
     spec: QuantiserSpec
 
-    @nn.compact
+    @staticmethod
+    def vector_width(spec: QuantiserSpec) -> int:
+        return spec.dim
+
+    def setup(self):
+        s = self.spec
+        self.codebook = self.variable("vq", "codebook", lambda: jnp.zeros((s.codes, s.dim), jnp.float32))
+        self.counts = self.variable("vq", "counts", lambda: jnp.ones((s.codes,), jnp.float32))
+        self.sums = self.variable("vq", "sums", lambda: jnp.zeros((s.codes, s.dim), jnp.float32))
+        self.ready = self.variable("vq", "initialised", lambda: jnp.zeros((), jnp.bool_))
+
+    def embed(self, codes):
+        """Codes [...] -> their codebook vectors [..., dim]."""
+        return self.codebook.value[codes]
+
     def __call__(self, z, update: bool = False, rng=None):
         s = self.spec
         z = z.astype(jnp.float32)
-        codebook = self.variable("vq", "codebook", lambda: jnp.zeros((s.codes, s.dim), jnp.float32))
-        counts = self.variable("vq", "counts", lambda: jnp.ones((s.codes,), jnp.float32))
-        sums = self.variable("vq", "sums", lambda: jnp.zeros((s.codes, s.dim), jnp.float32))
-        ready = self.variable("vq", "initialised", lambda: jnp.zeros((), jnp.bool_))
+        codebook, counts, sums, ready = self.codebook, self.counts, self.sums, self.ready
         flat = z.reshape(-1, s.dim)
         if update:
             if rng is None:
@@ -106,35 +115,58 @@ class VectorQuantiser(nn.Module):
 class ArgmaxQuantiser(nn.Module):
     """AMAE: queries on the simplex, one-hot of their argmax forward, their gradient backward.
 
-    kind "argmax": ReLU then divisive normalisation; loss = diversity·||mean_{batch,time}(q) − 1/K||².
-    kind "softmax" (the paper's ablation): softmax queries, the same diversity loss, and an
-    `entropy`-scaled penalty on each step's entropy, pushing queries towards one-hot.
+    Queries are ReLU then divisive normalisation; loss = diversity·||mean_{batch,time}(q) − 1/K||².
     """
 
     spec: QuantiserSpec
 
-    @nn.compact
+    @staticmethod
+    def vector_width(spec: QuantiserSpec) -> int:
+        return spec.codes
+
+    def embed(self, codes):
+        """Codes [...] -> their one-hot vectors [..., K] (what the modulator heard in training)."""
+        return jax.nn.one_hot(codes, self.spec.codes)
+
+    def queries(self, z):
+        r = jax.nn.relu(z)
+        q = r / (jnp.sum(r, -1, keepdims=True) + 1e-6)
+        return jnp.where(jnp.sum(r, -1, keepdims=True) > 0, q, 1.0 / self.spec.codes)  # an all-zero query: uniform
+
+    def penalty(self, q) -> dict:
+        """Extra loss terms on the queries, by name (scaled into the loss by the caller)."""
+        return {}
+
     def __call__(self, z, update: bool = False, rng=None):
         s = self.spec
-        z = z.astype(jnp.float32)
-        if s.kind == "softmax":
-            q = jax.nn.softmax(z, axis=-1)
-        else:
-            r = jax.nn.relu(z)
-            q = r / (jnp.sum(r, -1, keepdims=True) + 1e-6)
-            q = jnp.where(jnp.sum(r, -1, keepdims=True) > 0, q, 1.0 / s.codes)  # an all-zero query: uniform
+        q = self.queries(z.astype(jnp.float32))
         codes = jnp.argmax(q, axis=-1)
         hard = jax.nn.one_hot(codes, s.codes, dtype=q.dtype)
         mean = q.reshape(-1, s.codes).mean(0)
         diversity = jnp.sum((mean - 1.0 / s.codes) ** 2)
         loss = s.diversity * diversity
         stats = {**usage_stats(codes, s.codes), "diversity": diversity}
-        if s.kind == "softmax":
-            entropy = -jnp.mean(jnp.sum(q * jnp.log(q + 1e-9), -1))
-            loss = loss + s.entropy * entropy
-            stats["query_entropy"] = entropy
+        for name, (scale, value) in self.penalty(q).items():
+            loss = loss + scale * value
+            stats[name] = value
         return {"vectors": q + jax.lax.stop_gradient(hard - q), "codes": codes, "loss": loss, "stats": stats}
 
 
+class SoftmaxQuantiser(ArgmaxQuantiser):
+    """The paper's ablation (#1.6): softmax queries, the same diversity loss, and an `entropy`-scaled
+    penalty on each step's entropy, pushing queries towards one-hot."""
+
+    def queries(self, z):
+        return jax.nn.softmax(z, axis=-1)
+
+    def penalty(self, q) -> dict:
+        entropy = -jnp.mean(jnp.sum(q * jnp.log(q + 1e-9), -1))
+        return {"query_entropy": (self.spec.entropy, entropy)}
+
+
+QUANTISERS: dict[str, type[nn.Module]] = {"vq": VectorQuantiser, "argmax": ArgmaxQuantiser,
+                                          "softmax": SoftmaxQuantiser}
+
+
 def make_quantiser(spec: QuantiserSpec) -> nn.Module:
-    return VectorQuantiser(spec) if spec.kind == "vq" else ArgmaxQuantiser(spec)
+    return QUANTISERS[spec.kind](spec)

@@ -36,7 +36,6 @@ class WaveNetSpec:
     causal: bool = True
     vocab: int = 256
     features: int = 0
-    conditioned: bool = False
 
     @property
     def layers(self) -> int:

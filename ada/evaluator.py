@@ -1,0 +1,58 @@
+"""The one evaluator: mean NLL of a model over a fixed sweep of a split's crops.
+
+The trainer's periodic eval and `ada eval` both use it, so their figures are the same numbers.
+Batches are split over every device of every process; each process reads its own share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax
+import numpy as np
+
+from ada.dataset import Dataset
+from ada.loader import eval_batches
+from ada.parallel import shardings
+
+
+def make_eval_step(model):
+    """(variables, padded batch) -> (summed NLL of the real rows, how many real rows)."""
+
+    def eval_step(variables, batch):
+        out = model.apply(variables, batch["tokens"], batch["mask"])
+        return out["nll"] * batch["mask"].sum(), batch["mask"].sum()
+
+    return eval_step
+
+
+@dataclass
+class Sweep:
+    nll: float  # nats per timestep over the sweep's real crops
+    codes: np.ndarray | None = None  # a level's codes of those crops, when asked for
+
+
+class Evaluator:
+    """Compiled once per model; call it with variables (Polyak parameters) for a `Sweep`."""
+
+    def __init__(self, model, data: Dataset, *, crop: int, batch_size: int, crops: int | None,
+                 split: str = "eval", codes: bool = False):
+        self.data, self.crop, self.crops, self.split = data, crop, crops, split
+        self.batch_size = batch_size // jax.process_count()
+        replicated, self.sharded = shardings()
+        self._step = jax.jit(make_eval_step(model), in_shardings=(replicated, self.sharded),
+                             out_shardings=replicated)
+        self._encode = (jax.jit(lambda v, t: model.apply(v, t, method=type(model).encode),
+                                in_shardings=(replicated, self.sharded)) if codes else None)
+
+    def __call__(self, variables) -> Sweep:
+        total = count = 0.0
+        codes = []
+        for local in eval_batches(self.data, crop=self.crop, batch_size=self.batch_size, max_crops=self.crops,
+                                  split=self.split):
+            batch = {k: jax.make_array_from_process_local_data(self.sharded, v) for k, v in local.items()}
+            s, n = self._step(variables, batch)
+            total, count = total + float(s), count + float(n)
+            if self._encode is not None:
+                codes.append(np.asarray(self._encode(variables, batch["tokens"]))[local["mask"] > 0])
+        return Sweep(total / max(count, 1), np.concatenate(codes) if codes else None)

@@ -1,0 +1,44 @@
+"""The train state and its optimiser: what a checkpoint holds and what every step updates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flax
+import jax
+import jax.numpy as jnp
+import optax
+
+DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
+
+
+@flax.struct.dataclass
+class TrainState:
+    step: jax.Array
+    params: Any
+    ema_params: Any  # Polyak averages, used for evaluation, encoding and sampling
+    opt_state: Any
+    vq: Any  # the VQ codebook and its EMA statistics ({} for other models)
+
+    @property
+    def eval_variables(self) -> dict:
+        """What evaluation, encoding and sampling apply: Polyak parameters and the codebook."""
+        return {"params": self.ema_params, **self.vq}
+
+
+def compute_dtype(train_config):
+    """The activations' dtype (`train.dtype`); parameters stay float32."""
+    return DTYPES[train_config.dtype]
+
+
+def optimiser(t) -> optax.GradientTransformation:
+    schedule = optax.linear_schedule(0.0, t.learning_rate, max(t.warmup_steps, 1))
+    return optax.chain(optax.clip_by_global_norm(t.grad_clip), optax.adam(schedule))
+
+
+def init_state(model, config, tx) -> TrainState:
+    tokens = jnp.zeros((1, config.data.crop), jnp.int32)
+    variables = model.init(jax.random.key(config.seed), tokens)
+    params = variables["params"]
+    return TrainState(step=jnp.zeros((), jnp.int32), params=params, ema_params=params,
+                      opt_state=tx.init(params), vq={k: v for k, v in variables.items() if k == "vq"})

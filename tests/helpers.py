@@ -1,0 +1,42 @@
+"""Helpers the tests share: synthetic audio, running `ada` as a user would, the micro config."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def tone(rate: int, seconds: float, channels: int = 1, freq: float = 440.0, seed: int = 0) -> np.ndarray:
+    """A decaying partial plus a little noise: like a piano note, and unique per seed."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(rate * seconds)) / rate
+    x = 0.4 * np.sin(2 * np.pi * freq * t) * np.exp(-t) + 0.01 * rng.standard_normal(t.size)
+    return np.stack([x * (1 - 0.1 * c) for c in range(channels)], axis=1) if channels > 1 else x
+
+
+def write_audio(path: Path, rate: int = 44100, seconds: float = 1.0, channels: int = 1, seed: int = 0, **kw) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, tone(rate, seconds, channels, seed=seed), rate, **kw)
+    return path
+
+
+def run_ada(*args, check=True, env=None, **kw) -> subprocess.CompletedProcess:
+    """Run the `ada` command as a user would, in a fresh process."""
+    env = {**(env or os.environ), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.run([sys.executable, "-m", "ada.cli", *map(str, args)], capture_output=True, text=True,
+                          env=env, **kw)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"ada {' '.join(map(str, args))} exited {proc.returncode}:\n{proc.stderr}")
+    return proc
+
+
+
+MICRO = REPO / "tests" / "micro_config.py"  # a level small enough to train in seconds
+PIANO_PIECES = ["bach/bwv1.6.mxl", "josquin/milleRegrets.abc"]
