@@ -24,7 +24,7 @@ EXCERPTS ?= 3
 OUT ?= $(RUNS)/demo
 ADA := $(BIN)/ada
 
-.PHONY: setup system-deps test test-fast data data-full clean train-level1 encode-level1 train-level2 \
+.PHONY: setup system-deps lint test test-fast data data-full clean train-level1 encode-level1 train-level2 \
         encode-level2 train-prior stack sample reconstruct demo reproduce-small bench profile
 
 setup: $(VENV)/.installed system-deps
@@ -46,10 +46,13 @@ system-deps:
 	  else echo "error: no apt-get here; install FluidSynth and the FluidR3 GM and MuseScore General soundfonts:$$missing"; exit 1; fi; \
 	fi
 
-test: setup
+lint: setup
+	$(BIN)/ruff check ada tests experiments
+
+test: setup lint
 	$(BIN)/pytest -q
 
-test-fast: setup
+test-fast: setup lint
 	$(BIN)/pytest -q -m "not slow"
 
 data: $(SMALL)/index.json

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+import soxr
 
 from ada import SAMPLE_RATE
 from ada.atomic import atomic_path
@@ -53,8 +54,6 @@ def read(path: str | os.PathLike, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     if not np.all(np.isfinite(mono)):
         raise AudioError("corrupt: contains NaN or infinite samples")
     if rate != sample_rate:
-        import soxr
-
         mono = soxr.resample(mono, rate, sample_rate, quality="HQ")
     return np.clip(mono, -1, 1).astype(np.float32)
 

@@ -72,7 +72,8 @@ def bench_sampler(local: WaveNetSpec, batch: int, steps: int, naive_steps: int =
         one = _timed(lambda: sample_naive(model, variables, spec, batch, 1, key))
         many = _timed(lambda: sample_naive(model, variables, spec, batch, 1 + naive_steps, key))
         naive = naive_steps / max(many - one, 1e-9)
-        result.update(naive_samples_per_s_per_stream=naive, speedup_over_naive=result["samples_per_s_per_stream"] / naive)
+        result.update(naive_samples_per_s_per_stream=naive,
+                      speedup_over_naive=result["samples_per_s_per_stream"] / naive)
     return result
 
 
@@ -178,7 +179,8 @@ def run(out_md: str | os.PathLike = "BENCHMARKS.md", data: str | None = "data/pr
 def _row(what, value, target=None, unit=""):
     if target is None:
         return f"| {what} | {value:,.0f} {unit} | | |"
-    return f"| {what} | {value:,.0f} {unit} | ≥ {target:,} | {value / target:.2f}× target {'✓' if value >= target else '✗'} |"
+    mark = "✓" if value >= target else "✗"
+    return f"| {what} | {value:,.0f} {unit} | ≥ {target:,} | {value / target:.2f}× target {mark} |"
 
 
 def report(r: dict) -> str:
@@ -200,7 +202,8 @@ def report(r: dict) -> str:
         _row("tiny local model (12 blocks, 48/24), batch 1", tb1["samples_per_s"], None, "samples/s"),
         _row("… batch 16, all streams", t16["samples_per_s"], None, "samples/s"),
         "", f"Cache per stream: paper local model {pb1['cache_bytes_per_stream'] / 2**20:.2f} MiB, "
-            f"16-block {sm['cache_bytes_per_stream'] / 2**10:.0f} KiB, tiny {tb1['cache_bytes_per_stream'] / 2**10:.0f} KiB "
+            f"16-block {sm['cache_bytes_per_stream'] / 2**10:.0f} KiB, "
+            f"tiny {tb1['cache_bytes_per_stream'] / 2**10:.0f} KiB "
             "(the per-layer queues; memory does not grow with the length sampled).",
         "", "## Trainer (one process, all local devices)", "",
         "| model | batch × crop | dtype | parameters | step | samples/s | achieved FLOP/s | MFU |",
@@ -213,8 +216,9 @@ def report(r: dict) -> str:
             continue
         x = t[name]
         mfu = f"{100 * x['mfu']:.1f} %" if "mfu" in x else "–"
-        lines.append(f"| {label} | {x['batch']} × {x['crop']} | {x.get('dtype', 'float32')} | {x['params'] / 1e6:.2f} M "
-                     f"| {x['step_s'] * 1000:,.0f} ms | {x['samples_per_s']:,.0f} | {x.get('flops_per_s', 0) / 1e9:,.1f} G | {mfu} |")
+        lines.append(f"| {label} | {x['batch']} × {x['crop']} | {x.get('dtype', 'float32')} "
+                     f"| {x['params'] / 1e6:.2f} M | {x['step_s'] * 1000:,.0f} ms | {x['samples_per_s']:,.0f} "
+                     f"| {x.get('flops_per_s', 0) / 1e9:,.1f} G | {mfu} |")
     if "paper_1_2_bf16" in t:
         lines += ["", f"bf16 speed-up on the #1.2 level: "
                       f"{t['paper_1_2_bf16']['samples_per_s'] / t['paper_1_2_full']['samples_per_s']:.2f}×."]
@@ -224,10 +228,12 @@ def report(r: dict) -> str:
                       "No accelerator was lent to the session that wrote this file; `make bench` on a GPU "
                       "machine adds them."]
     lines += ["", "## Data", "", "| what | measured | target | |", "|---|---|---|---|",
-              f"| `ada prepare` (44.1 kHz stereo WAV -> 16 kHz μ-law) | {d['prepare']['x_real_time']:,.0f}× real time | | |"]
+              f"| `ada prepare` (44.1 kHz stereo WAV -> 16 kHz μ-law) | {d['prepare']['x_real_time']:,.0f}× real time "
+              "| | |"]
     if "loader" in d:
         lo = d["loader"]
-        lines += [f"| loader, crops of {lo['crop']} in batches of {lo['batch']} | {lo['crops_per_s']:,.0f} crops/s | | |",
+        lines += [f"| loader, crops of {lo['crop']} in batches of {lo['batch']} | {lo['crops_per_s']:,.0f} crops/s "
+                  "| | |",
                   f"| … over what the tiny trainer consumes ({lo['trainer_crops_per_s']:,.1f} crops/s) | "
                   f"{lo['loader_over_trainer']:,.0f}× | ≥ 10× | {'✓' if lo['loader_over_trainer'] >= 10 else '✗'} |",
                   f"| share of a tiny training step spent waiting for data (no prefetch) | "

@@ -21,9 +21,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pretty_midi
+import soundfile as sf
+from tqdm import tqdm
 
 from ada import SAMPLE_RATE
 from ada.atomic import atomic_path, write_json
+from ada.prepare import prepare
 
 SOUNDFONTS = {
     "fluidr3": ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "fluid-soundfont-gm"),
@@ -84,7 +88,7 @@ def pieces(size: str) -> list[str]:
         return list(SMALL)
     if size != "full":
         raise CorpusError(f"unknown corpus size {size!r}: choose small or full")
-    from music21 import corpus
+    from music21 import corpus  # music21 takes seconds to import: loaded only where scores are read
 
     by_work = {}
     for p in sorted(map(str, corpus.getPaths())):
@@ -111,9 +115,7 @@ def check_tools(soundfonts) -> None:
 
 def render_piece(piece: str, variant: dict, out: Path) -> float:
     """music21 score -> piano MIDI variant -> FluidSynth -> mono FLAC at 16 kHz; returns seconds."""
-    import music21
-    import pretty_midi
-    import soundfile as sf
+    import music21  # see pieces()
 
     pretty_midi.pretty_midi.MAX_TICK = 1e10  # long scores exceed pretty_midi's default guard
     score = _as_score(music21.corpus.parse(piece))
@@ -147,7 +149,7 @@ def render_piece(piece: str, variant: dict, out: Path) -> float:
 
 def _as_score(parsed):
     """An Opus (ABC files hold one voice per tune) becomes one score with a part per voice."""
-    import music21
+    import music21  # see pieces()
 
     if not isinstance(parsed, music21.stream.Opus):
         return parsed
@@ -159,7 +161,7 @@ def _as_score(parsed):
 
 
 def _drop_repeats(score):
-    import music21
+    import music21  # see pieces()
 
     for measure in score.recurse().getElementsByClass(music21.stream.Measure):
         for side in ("leftBarline", "rightBarline"):
@@ -179,8 +181,6 @@ def _child(piece, variant, out, conn):
 
 def render_all(todo: list[tuple[str, dict, Path]], workers: int, timeout: float, progress: bool = True) -> dict:
     """Render pieces in forked children, `workers` at a time; a child past `timeout` is killed."""
-    from tqdm import tqdm
-
     ctx = multiprocessing.get_context("fork")  # children inherit the imported music21: no start-up cost
     import music21  # noqa: F401  (imported once here, before forking)
 
@@ -222,8 +222,6 @@ class CorpusResult:
 def build(out, size: str = "small", variation: Variation = Variation(), workers: int | None = None,
           timeout: float = 180.0, only: list[str] | None = None, progress: bool = True):
     """Render the corpus into OUT/renders (reusing renders already there), then `prepare` OUT."""
-    from ada.prepare import prepare
-
     started = time.monotonic()
     check_tools(variation.soundfonts)
     out = Path(out)

@@ -135,7 +135,7 @@ def write_dataset(root: str | os.PathLike, entries: list[dict], load: Callable[[
         if not (root / name).is_file():
             save_npy(root / name, data)
         offset = 0
-        for e, a in zip(group, arrays):
+        for e, a in zip(group, arrays, strict=False):
             files.append({**{k: e[k] for k in e if k not in ("shard", "offset", "length")},
                           "duration": round(len(a) / rate, 4), "shard": name, "offset": offset, "length": len(a)})
             offset += len(a)

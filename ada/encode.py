@@ -87,7 +87,8 @@ def encode_dataset(level, data, out, window: int = 16384, batch_size: int = 8, p
         raise DatasetError(f"{data} has vocabulary {src.vocab} but level {level} reads {spec.vocab}-token input")
     hop = spec.hop
     encoder = LevelEncoder(trained.model, trained.variables, spec, window, batch_size)
-    fingerprint = hashlib.sha256((Path(level, checkpoint.CONFIG_FILE).read_text() + str(step)).encode()).hexdigest()[:12]
+    record = Path(level, checkpoint.CONFIG_FILE).read_text() + str(step)
+    fingerprint = hashlib.sha256(record.encode()).hexdigest()[:12]
     out = Path(out)
     done = _finished(out, fingerprint, src)
     if done:

@@ -10,10 +10,12 @@ proportion to the number of crops it holds. Each JAX process reads its own slice
 from __future__ import annotations
 
 import os
+import sys
 from typing import Iterator
 
 import grain
 import numpy as np
+from absl import flags
 
 from ada.dataset import Dataset, DatasetError, open_dataset
 
@@ -57,10 +59,8 @@ class _ToBatch(grain.transforms.Map):
 
 def process_shard() -> tuple[int, int]:
     """(index, count) of this JAX process, without importing jax when it is not loaded."""
-    import sys
-
     if "jax" in sys.modules:
-        import jax
+        import jax  # already loaded: costs nothing; not loaded: a numpy-only reader stays light
 
         return jax.process_index(), jax.process_count()
     return 0, 1
@@ -73,8 +73,6 @@ def train_loader(data: str | os.PathLike | Dataset, *, crop: int, batch_size: in
     index, count = shard or process_shard()
     source = CropSource(data, crop, seed)
     if workers:
-        from absl import flags
-
         if not flags.FLAGS.is_parsed():  # grain's worker processes read absl flags
             flags.FLAGS.mark_as_parsed()
     sampler = grain.samplers.IndexSampler(

@@ -39,7 +39,7 @@ def decode(tokens: np.ndarray, dtype=np.float32) -> np.ndarray:
 
 def encode_jax(x):
     """jax version of `encode` (float32 inside; at most one level off, only on a bin edge)."""
-    import jax.numpy as jnp
+    import jax.numpy as jnp  # here, so that prepare's decoding workers never load JAX
 
     x = jnp.clip(jnp.asarray(x, jnp.float32), -1, 1)
     compressed = jnp.sign(x) * jnp.log1p(MU * jnp.abs(x)) / jnp.log1p(jnp.float32(MU))
@@ -49,6 +49,6 @@ def encode_jax(x):
 
 def decode_jax(tokens):
     """jax version of `decode`: a table lookup, exact in float32."""
-    import jax.numpy as jnp
+    import jax.numpy as jnp  # here, so that prepare's decoding workers never load JAX
 
     return jnp.asarray(_TABLE, jnp.float32)[jnp.asarray(tokens, jnp.int32)]

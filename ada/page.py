@@ -32,7 +32,7 @@ show();
 
 
 def spectrogram_png(audio: np.ndarray, path: Path, title: str = "") -> None:
-    import matplotlib
+    import matplotlib  # here: a second to import, and only the spectrograms need it
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -68,8 +68,8 @@ def write_page(out: Path, title: str, meta: dict, rows: list[list[tuple[str, np.
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1800px}} .row{{display:flex;gap:1em;flex-wrap:wrap}}
-figure{{margin:0 0 1.5em 0}} img{{display:block;width:720px}} audio{{width:720px}} th{{text-align:left;padding-right:1em}}
-#status{{color:#555}}</style></head>
+figure{{margin:0 0 1.5em 0}} img{{display:block;width:720px}} audio{{width:720px}}
+th{{text-align:left;padding-right:1em}} #status{{color:#555}}</style></head>
 <body><h1>{html.escape(title)}</h1><p id="status"></p><table>{table}</table>
 {''.join(cells_html)}
 {STATUS_SCRIPT}</body></html>

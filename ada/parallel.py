@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 
 import jax
-from jax.sharding import NamedSharding, PartitionSpec as P
+from jax.sharding import NamedSharding
+from jax.sharding import PartitionSpec as P
 
 
 def data_mesh() -> jax.sharding.Mesh:

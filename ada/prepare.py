@@ -16,12 +16,11 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
+from tqdm import tqdm
 
 from ada import SAMPLE_RATE, audio, mulaw
 from ada.atomic import write_json
-from ada.dataset import (INDEX, REJECTS, Dataset, DatasetError, WorkCache, assign_splits, open_dataset,
-                         write_dataset)
+from ada.dataset import INDEX, REJECTS, Dataset, DatasetError, WorkCache, assign_splits, open_dataset, write_dataset
 
 AUDIO_SUFFIXES = {".wav", ".wave", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".aifc"}
 
@@ -105,8 +104,6 @@ def _previous(out: Path, recipe: Recipe) -> Dataset | None:
 def prepare(sources, out, recipe: Recipe = Recipe(), workers: int | None = None,
             eval_fraction: float = 0.01, progress: bool = True, shard_tokens: int | None = None) -> PrepareResult:
     """Turn audio files and folders into a token dataset in `out` (resumable, idempotent)."""
-    from tqdm import tqdm
-
     out = Path(out)
     files, rejects = find_audio(sources)
     work = WorkCache(out, recipe.key())

@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from ada.atomic import write_json
+from ada.config import predictor_config
 from ada.dataset import open_dataset
+from ada.train import train
 
 
 def unigram_nll(data) -> float:
@@ -30,9 +32,6 @@ def unigram_nll(data) -> float:
 
 
 def profile(data, rfs: list[int], workdir, steps: int = 500, progress: bool = True) -> dict:
-    from ada.config import predictor_config
-    from ada.train import train
-
     workdir = Path(workdir)
     ds = open_dataset(data)
     result = {"data": str(data), "vocab": ds.vocab, "steps": steps, "nll": {}}
@@ -48,7 +47,7 @@ def profile(data, rfs: list[int], workdir, steps: int = 500, progress: bool = Tr
 
 
 def plot(result: dict, path: Path) -> None:
-    import matplotlib
+    import matplotlib  # here: a second to import, and only the plot needs it
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -73,7 +73,8 @@ def sample_stack(stack_path, seconds: float, num: int, out, temperature: float =
     took = time.perf_counter() - started
     meta = {**_describe(stack), "seconds": seconds, "samples": num, "temperature": temperature, "seed": seed,
             "render time": f"{took:.1f} s ({num * seconds / took:.2f}x real time)"}
-    page = write_page(out, f"ADA samples: {stack.path.name}", meta, [[(p.stem, c, p)] for p, c in zip(paths, clips)])
+    rows = [[(p.stem, c, p)] for p, c in zip(paths, clips, strict=True)]
+    page = write_page(out, f"ADA samples: {stack.path.name}", meta, rows)
     write_json(out / "samples.json", {**meta, "files": [str(p.name) for p in paths]})
     return {"page": page, "files": paths, "seconds": took}
 
@@ -103,8 +104,9 @@ def excerpt_from_file(path, offset: float, frames: int) -> tuple[str, np.ndarray
     return f"{path} @ {offset:g} s", mulaw.encode(x[start : start + frames])
 
 
-def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]], out, levels: int = 1, temperature: float = 1.0,
-                seed: int = 0, chunk: int = 16000, unrelated: np.ndarray | None = None) -> dict:
+def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]], out, levels: int = 1,
+                temperature: float = 1.0, seed: int = 0, chunk: int = 16000,
+                unrelated: np.ndarray | None = None) -> dict:
     """Encode each excerpt (μ-law tokens) through `levels` levels, sample it back, compare spectra."""
     if not isinstance(stack, Stack):
         stack = load_stack(stack, need_prior=False, levels=levels)
@@ -130,7 +132,8 @@ def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]
             result["log_stft_to_unrelated"] = log_stft_distance(clip, other)
             result["log_mel_to_unrelated"] = log_mel_distance(clip, other)
         results.append(result)
-        rows.append([(f"original: {label}", source, original), (f"reconstruction through {levels} level(s)", clip, path)])
+        rows.append([(f"original: {label}", source, original),
+                     (f"reconstruction through {levels} level(s)", clip, path)])
     meta = {**_describe(stack), "levels": levels, "temperature": temperature, "seed": seed}
     for key in ("log_stft_to_original", "log_stft_to_unrelated", "log_mel_to_original", "log_mel_to_unrelated"):
         if all(key in r for r in results):

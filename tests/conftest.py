@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 
 import numpy as np
 import pytest
 
-from helpers import MICRO, PIANO_PIECES, run_ada
+from helpers import MICRO, PIANO_PIECES, REPO, run_ada
+
+# One persistent XLA cache for pytest and every `ada` process it starts: the same micro models are
+# compiled once per run rather than once per process (results are the same compiled programs).
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(REPO / ".pytest_cache" / "jax"))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 
 
 @pytest.fixture

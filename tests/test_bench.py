@@ -21,8 +21,8 @@ def test_report_names_the_machine_and_the_targets(token_dataset):
     trainer = {"batch": 1, "crop": 1024, "params": 1e6, "step_s": 0.1, "samples_per_s": 10240.0}
     loader = bench_loader(token_dataset([5000, 6000, 7000]), crop=256, batch=4, batches=5)
     loader.update(trainer_crops_per_s=10.0, loader_over_trainer=loader["crops_per_s"] / 10, data_wait_share=0.01)
-    text = report({"machine": machine(), "sampler": {k: fake for k in ("paper_local_b1", "paper_local_b16", "small16_b1",
-                                                                         "tiny_b1", "tiny_b16")},
+    names = ("paper_local_b1", "paper_local_b16", "small16_b1", "tiny_b1", "tiny_b16")
+    text = report({"machine": machine(), "sampler": {k: fake for k in names},
                    "trainer": {"tiny_level1": trainer, "paper_1_2": trainer},
                    "data": {"prepare": {"x_real_time": 100.0}, "loader": loader}})
     assert "cores" in text and "≥ 600" in text and "1.67× target ✓" in text and "≥ 13,000" in text

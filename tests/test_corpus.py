@@ -3,9 +3,10 @@ import json
 import numpy as np
 import pytest
 
+from ada import mulaw
 from ada.corpus import SMALL, Variation, pieces
 from ada.dataset import open_dataset
-from ada import mulaw
+
 from helpers import PIANO_PIECES, run_ada
 
 

@@ -5,6 +5,7 @@ import pytest
 from ada.dataset import open_dataset
 from ada.encode import encode_dataset, load_level
 from ada.models import ADALevel
+
 from helpers import run_ada
 
 pytestmark = pytest.mark.slow
@@ -17,7 +18,7 @@ def test_encoded_dataset_carries_files_and_splits(micro_level, piano, tmp_path):
     spec = load_level(micro_level).spec
     assert codes.vocab == spec.quantiser.codes == 16 and codes.rate == audio.rate / spec.hop
     assert codes.index["kind"] == "codes" and codes.index["hop"] == spec.hop
-    for a, c in zip(audio.files, codes.files):
+    for a, c in zip(audio.files, codes.files, strict=False):
         assert (a["path"], a["sha256"], a["split"]) == (c["path"], c["sha256"], c["split"])
         assert c["length"] == a["length"] // spec.hop
         assert int(codes.tokens(c).max()) < 16

@@ -5,6 +5,7 @@ import pytest
 
 from ada.dataset import open_dataset
 from ada.measures import log_mel_distance, log_stft_distance
+
 from helpers import run_ada, tone
 
 

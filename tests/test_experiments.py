@@ -7,6 +7,7 @@ import jax.numpy as jnp
 import pytest
 
 from ada.models import build_model, model_spec
+
 from helpers import REPO
 
 CONFIGS = sorted((REPO / "experiments").glob("*.py"))

@@ -39,6 +39,7 @@ def test_files_are_drawn_in_proportion_to_their_crops(token_dataset):
 
 def test_same_seed_same_batches_other_seed_other_batches(tmp_path):
     from ada.prepare import prepare
+
     from helpers import write_audio
 
     for i in range(4):
@@ -47,8 +48,8 @@ def test_same_seed_same_batches_other_seed_other_batches(tmp_path):
     a = take(train_loader(tmp_path / "ds", crop=1000, batch_size=4, seed=7), 5)
     b = take(train_loader(tmp_path / "ds", crop=1000, batch_size=4, seed=7), 5)
     c = take(train_loader(tmp_path / "ds", crop=1000, batch_size=4, seed=8), 5)
-    assert all(np.array_equal(x, y) for x, y in zip(a, b))
-    assert not all(np.array_equal(x, y) for x, y in zip(a, c))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=False))
+    assert not all(np.array_equal(x, y) for x, y in zip(a, c, strict=False))
 
 
 @pytest.mark.parametrize("workers", [0, 2])
@@ -62,7 +63,7 @@ def test_restored_iterator_continues_exactly(token_dataset, workers):
     resumed = iter(train_loader(root, crop=128, batch_size=8, seed=1, workers=workers))
     resumed.set_state(state)
     got = take(resumed, 6)
-    assert all(np.array_equal(x, y) for x, y in zip(expected, got))
+    assert all(np.array_equal(x, y) for x, y in zip(expected, got, strict=False))
 
 
 def test_processes_read_disjoint_records(token_dataset):
@@ -70,8 +71,9 @@ def test_processes_read_disjoint_records(token_dataset):
     single = take(train_loader(root, crop=64, batch_size=4, seed=0, shard=(0, 1)), 3)
     p0 = take(train_loader(root, crop=64, batch_size=4, seed=0, shard=(0, 2)), 3)
     p1 = take(train_loader(root, crop=64, batch_size=4, seed=0, shard=(1, 2)), 3)
-    assert all(np.array_equal(x, y) for x, y in zip(single, p0))  # process 0 starts where one process does
-    assert not any(np.array_equal(x, y) for x, y in zip(p0, p1))
+    # process 0 starts where one process does
+    assert all(np.array_equal(x, y) for x, y in zip(single, p0, strict=False))
+    assert not any(np.array_equal(x, y) for x, y in zip(p0, p1, strict=False))
 
 
 def test_crop_longer_than_every_file_is_a_clear_error(token_dataset):
@@ -90,7 +92,7 @@ def test_eval_batches_are_a_fixed_padded_sweep(token_dataset):
     masks = np.concatenate([b["mask"] for b in batches])
     assert masks.sum() == expected_crops and len(masks) == 8 * -(-expected_crops // 8)
     again = list(eval_batches(root, crop=100, batch_size=8))
-    assert all(np.array_equal(x["tokens"], y["tokens"]) for x, y in zip(batches, again))
+    assert all(np.array_equal(x["tokens"], y["tokens"]) for x, y in zip(batches, again, strict=False))
     values = {10 * int(f["path"][4:]) + 1 for f in evals}
     real = np.concatenate([b["tokens"][b["mask"] > 0] for b in batches])
     assert set(np.unique(real).tolist()) == values

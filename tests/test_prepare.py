@@ -12,6 +12,7 @@ import soundfile as sf
 from ada import mulaw
 from ada.dataset import INDEX, open_dataset, split_of
 from ada.prepare import prepare
+
 from helpers import run_ada, tone, write_audio
 
 FORMATS = [  # (name, rate, channels, soundfile options)
@@ -37,7 +38,7 @@ def test_formats_rates_and_channels_become_16k_mulaw(recordings, tmp_path):
     assert ds.vocab == 256 and ds.index["dtype"] == "uint8" and ds.rate == 16000
     names = [os.path.relpath(f["path"], recordings) for f in ds.files]
     assert names == sorted(n for n, *_ in FORMATS)
-    for f, (name, rate, ch, kw) in zip(ds.files, sorted(FORMATS)):
+    for f, (name, _rate, _channels, _kw) in zip(ds.files, sorted(FORMATS), strict=False):
         tokens = ds.tokens(f)
         assert tokens.dtype == np.uint8
         # 1.5 s of sound at 16 kHz, less what trimming took from the quiet tail
@@ -70,7 +71,8 @@ def test_bad_inputs_are_listed_and_skipped(tmp_path):
     explicit.write_text("named on the command line, so tried, and rejected")
 
     proc = run_ada("prepare", src, explicit, tmp_path / "missing", "--out", tmp_path / "out", "--quiet")
-    rejects = {os.path.basename(r["path"]): r["reason"] for r in json.loads((tmp_path / "out/rejects.json").read_text())}
+    listed = json.loads((tmp_path / "out/rejects.json").read_text())
+    rejects = {os.path.basename(r["path"]): r["reason"] for r in listed}
     expected = {"empty.wav": "empty", "text.flac": "not decodable", "garbage.mp3": "not decodable",
                 "truncated.wav": "truncated", "silent.wav": "all-silent", "zero.wav": "zero-length",
                 "blip.wav": "too short", "readme.txt": "not decodable", "missing": "does not exist"}

@@ -14,7 +14,7 @@ import jax
 import numpy as np
 import pytest
 
-from helpers import MICRO, run_ada
+from helpers import MICRO, REPO, run_ada
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,7 @@ def params_of(workdir):
 
 
 def assert_trees_close(a, b, **tol):
-    for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
+    for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=False):
         np.testing.assert_allclose(np.asarray(x, np.float64), np.asarray(y, np.float64), **tol)
 
 
@@ -112,7 +112,8 @@ def _free_port() -> int:
 
 DRIVER = """
 import sys, numpy as np, jax
-from ada.train import maybe_initialize_distributed, train
+from ada.parallel import maybe_initialize_distributed
+from ada.train import train
 maybe_initialize_distributed(sys.argv[1], 2, int(sys.argv[2]))
 sys.path.insert(0, sys.argv[5])
 from micro_config import get_config
@@ -132,7 +133,7 @@ def test_two_processes_train_together_and_agree(piano, tmp_path):
                                str(REPO / "tests")], env=env_with_devices(1), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for i in range(2)]
     outs = [p.communicate(timeout=300) for p in procs]
-    for p, (out, err) in zip(procs, outs):
+    for p, (out, err) in zip(procs, outs, strict=False):
         assert p.returncode == 0, err[-3000:]
         assert "processes 2 devices 2" in out
     a, b = (np.load(workdir / f"params-{i}.npz") for i in range(2))

@@ -16,7 +16,7 @@ import flax.linen as nn
 import jax.numpy as jnp
 import optax
 
-from ada.nn.wavenet import WaveNet, WaveNetSpec, receptive_field
+from ada.nn.wavenet import WaveNetSpec, receptive_field
 
 
 @dataclass(frozen=True)
