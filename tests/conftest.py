@@ -16,6 +16,9 @@ from helpers import MICRO, PIANO_PIECES, REPO, run_ada
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(REPO / ".pytest_cache" / "jax"))
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
+# The tests check shapes, equalities and learning on micro models, where XLA's optimisation passes
+# cost more compile time than they save in run time (both sides of every equality run with it).
+os.environ.setdefault("JAX_DISABLE_MOST_OPTIMIZATIONS", "1")
 
 
 @pytest.fixture

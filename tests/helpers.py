@@ -27,6 +27,13 @@ def write_audio(path: Path, rate: int = 44100, seconds: float = 1.0, channels: i
     return path
 
 
+def optimised_env(**extra) -> dict:
+    """The environment with XLA's full optimisation, as users run: for tests that compare numbers
+    across device counts or measure long runs (the others compile with most passes off; conftest)."""
+    env = {k: v for k, v in os.environ.items() if k != "JAX_DISABLE_MOST_OPTIMIZATIONS"}
+    return {**env, **extra}
+
+
 def run_ada(*args, check=True, env=None, **kw) -> subprocess.CompletedProcess:
     """Run the `ada` command as a user would, in a fresh process."""
     env = {**(env or os.environ), "PYTHONUNBUFFERED": "1"}

@@ -1,7 +1,6 @@
 """The trainer, driven as users drive it: `ada train` in fresh processes on a real piano dataset."""
 
 import json
-import os
 import re
 import signal
 import socket
@@ -14,7 +13,7 @@ import jax
 import numpy as np
 import pytest
 
-from helpers import MICRO, REPO, run_ada
+from helpers import MICRO, REPO, optimised_env, run_ada
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +24,7 @@ def train_cmd(data, workdir, *overrides):
 
 
 def env_with_devices(n: int) -> dict:
-    return {**os.environ, "JAX_NUM_CPU_DEVICES": str(n), "JAX_PLATFORMS": "cpu"}
+    return optimised_env(JAX_NUM_CPU_DEVICES=str(n), JAX_PLATFORMS="cpu")
 
 
 def params_of(workdir):
