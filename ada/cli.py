@@ -133,32 +133,20 @@ def cmd_sample(args) -> int:
     from ada.render import sample_stack
 
     result = sample_stack(args.stack, args.seconds, args.num, args.out, args.temperature, args.seed, args.chunk)
-    print(f"{args.num} samples of {args.seconds:g} s in {result['seconds']:.0f} s")
-    print(f"listen: {result['page']}")
+    print(f"{args.num} samples of {args.seconds:g} s in {result.seconds:.0f} s")
+    print(f"listen: {result.page}")
     return 0
 
 
 def cmd_reconstruct(args) -> int:
-    from ada import SAMPLE_RATE
-    from ada.render import excerpt_from_file, excerpts_from, reconstruct
-    from ada.stack import load_stack
+    from ada.render import reconstruct_excerpts
 
-    stack = load_stack(args.stack, need_prior=False, levels=args.levels)
-    frames = int(args.seconds * SAMPLE_RATE) // stack.hop * stack.hop
-    unrelated = None
-    if args.input:
-        excerpts = [excerpt_from_file(args.input, args.offset, frames)]
-    elif args.data:
-        excerpts = excerpts_from(args.data, "eval", args.excerpts, frames)
-        unrelated = excerpts_from(args.data, "train", 1, frames)[0][1]
-    else:
-        print("error: give --input FILE or --data DATASET", file=sys.stderr)
-        return 2
-    result = reconstruct(stack, excerpts, args.out, args.levels, args.temperature, args.seed, args.chunk,
-                         unrelated)
-    for r in result["results"]:
+    result = reconstruct_excerpts(args.stack, args.out, levels=args.levels, seconds=args.seconds, input=args.input,
+                                  offset=args.offset, data=args.data, excerpts=args.excerpts,
+                                  temperature=args.temperature, seed=args.seed, chunk=args.chunk)
+    for r in result.results:
         print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()}))
-    print(f"listen: {result['page']}")
+    print(f"listen: {result.page}")
     return 0
 
 
@@ -246,9 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reconstruct", help="encode real audio through N levels and sample it back")
     p.add_argument("--stack", required=True)
     p.add_argument("--levels", type=int, default=1)
-    p.add_argument("--input", help="an audio file")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--input", help="an audio file")
+    source.add_argument("--data", help="a prepared audio dataset: reconstruct excerpts of its eval split")
     p.add_argument("--offset", type=float, default=0.0, help="seconds into --input")
-    p.add_argument("--data", help="a prepared audio dataset: reconstruct excerpts of its eval split")
     p.add_argument("--excerpts", type=int, default=3)
     p.add_argument("--seconds", type=float, default=4.0)
     p.add_argument("--out", required=True)

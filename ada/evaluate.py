@@ -70,8 +70,8 @@ def _reconstruction_distances(result: Evaluation, workdir, ds, excerpts: int, sa
     found = {"log_stft": [], "log_mel": []}
     for k in range(samples):  # the same stack each time: its samplers compile once
         r = reconstruct(stack, chosen, out / f"sample-{k}", levels=1, seed=1000 * k)
-        found["log_stft"] += [x["log_stft_to_original"] for x in r["results"]]
-        found["log_mel"] += [x["log_mel_to_original"] for x in r["results"]]
+        found["log_stft"] += [x["log_stft_to_original"] for x in r.results]
+        found["log_mel"] += [x["log_mel_to_original"] for x in r.results]
     result.log_stft_distance = float(np.mean(found["log_stft"]))
     result.log_mel_distance = float(np.mean(found["log_mel"]))
     result.reconstructions = f"{excerpts} excerpts × {samples} samples of {seconds:g} s"

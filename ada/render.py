@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -22,6 +23,20 @@ from ada.encode import LevelEncoder
 from ada.measures import log_mel_distance, log_stft_distance
 from ada.page import write_page
 from ada.stack import Stack, load_stack
+
+
+@dataclass
+class Rendered:
+    page: Path  # the listening page, index.html
+    files: list[Path]  # the WAVs
+    seconds: float  # wall time
+
+
+@dataclass
+class Reconstructions:
+    page: Path
+    results: list[dict]  # per excerpt: its label and spectral distances
+    meta: dict  # the stack, settings and mean distances shown on the page
 
 
 def render_down(stack: Stack, top_codes: np.ndarray, key, temperature: float, chunk: int) -> Iterator[np.ndarray]:
@@ -59,7 +74,7 @@ def _describe(stack: Stack) -> dict:
 
 
 def sample_stack(stack_path, seconds: float, num: int, out, temperature: float = 1.0, seed: int = 0,
-                 chunk: int = 16000) -> dict:
+                 chunk: int = 16000) -> Rendered:
     """Draw `num` pieces of `seconds` each from the stack's prior, render them to WAV and a page."""
     stack = load_stack(stack_path)
     out = Path(out)
@@ -76,7 +91,7 @@ def sample_stack(stack_path, seconds: float, num: int, out, temperature: float =
     rows = [[(p.stem, c, p)] for p, c in zip(paths, clips, strict=True)]
     page = write_page(out, f"ADA samples: {stack.path.name}", meta, rows)
     write_json(out / "samples.json", {**meta, "files": [str(p.name) for p in paths]})
-    return {"page": page, "files": paths, "seconds": took}
+    return Rendered(page, paths, took)
 
 
 def excerpts_from(data, split: str, count: int, frames: int) -> list[tuple[str, np.ndarray]]:
@@ -106,7 +121,7 @@ def excerpt_from_file(path, offset: float, frames: int) -> tuple[str, np.ndarray
 
 def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]], out, levels: int = 1,
                 temperature: float = 1.0, seed: int = 0, chunk: int = 16000,
-                unrelated: np.ndarray | None = None) -> dict:
+                unrelated: np.ndarray | None = None) -> Reconstructions:
     """Encode each excerpt (μ-law tokens) through `levels` levels, sample it back, compare spectra."""
     if not isinstance(stack, Stack):
         stack = load_stack(stack, need_prior=False, levels=levels)
@@ -140,4 +155,17 @@ def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]
             meta[f"mean {key.replace('_', ' ')}"] = round(float(np.mean([r[key] for r in results])), 4)
     page = write_page(out, f"ADA reconstructions: {stack.path.name}", meta, rows)
     write_json(out / "reconstructions.json", {**meta, "excerpts": results})
-    return {"page": page, "results": results, "meta": meta}
+    return Reconstructions(page, results, meta)
+
+
+def reconstruct_excerpts(stack_path, out, *, levels: int, seconds: float, input=None, offset: float = 0.0,
+                         data=None, excerpts: int = 3, **options) -> Reconstructions:
+    """`ada reconstruct`: an excerpt of `input` (any audio file), or `excerpts` eval excerpts of the
+    dataset `data` compared with an unrelated train excerpt too, through the bottom `levels` levels."""
+    stack = load_stack(stack_path, need_prior=False, levels=levels)
+    frames = int(seconds * SAMPLE_RATE) // stack.hop * stack.hop
+    if input is not None:
+        return reconstruct(stack, [excerpt_from_file(input, offset, frames)], out, levels, **options)
+    chosen = excerpts_from(data, "eval", excerpts, frames)
+    unrelated = excerpts_from(data, "train", 1, frames)[0][1]
+    return reconstruct(stack, chosen, out, levels, unrelated=unrelated, **options)
