@@ -14,7 +14,7 @@ from ada.config import ConfigError
 from ada.sample import Sampler, sample_naive
 from ada.stack import load_stack
 
-from helpers import optimised_env, run_ada
+from helpers import optimised_env, run_ada, write_audio
 
 pytestmark = pytest.mark.slow
 
@@ -137,3 +137,11 @@ def test_listening_page_plays_in_chromium(micro_stack, tmp_path):
     assert 'data-loaded="2"' in dom and 'data-failed="0"' in dom, dom[-2000:]
     assert dom.count('data-duration="0.500"') == 2
     assert "2 of 2 players loaded" in dom
+
+
+def test_reconstruct_takes_any_audio_file(micro_stack, tmp_path):
+    wav = write_audio(tmp_path / "in.wav", rate=44100, seconds=1.0, channels=2)
+    proc = run_ada("reconstruct", "--stack", micro_stack, "--input", wav, "--offset", 0.1, "--seconds", 0.25,
+                   "--out", tmp_path / "r")
+    assert "listen:" in proc.stdout and '"log_stft_to_original"' in proc.stdout
+    assert sf.info(tmp_path / "r" / "reconstruction-00.wav").frames == 4000
