@@ -30,6 +30,8 @@ class Evaluation:
     codes_used: int | None = None
     log_stft_distance: float | None = None
     log_mel_distance: float | None = None
+    noisiness: float | None = None  # reconstructions' spectral flatness over their originals'
+    chroma_similarity: float | None = None  # reconstructions' chroma against their originals'
     reconstructions: str | None = None
 
     def to_dict(self) -> dict:
@@ -67,18 +69,18 @@ def _reconstruction_distances(result: Evaluation, workdir, ds, excerpts: int, sa
     stack = level_stack(workdir)
     frames = int(seconds * SAMPLE_RATE) // stack.hop * stack.hop
     chosen = excerpts_from(ds, "eval", excerpts, frames)
-    found = {"log_stft": [], "log_mel": []}
+    found = []
     for k in range(samples):  # the same stack each time: its samplers compile once
-        r = reconstruct(stack, chosen, out / f"sample-{k}", levels=1, seed=1000 * k)
-        found["log_stft"] += [x["log_stft_to_original"] for x in r.results]
-        found["log_mel"] += [x["log_mel_to_original"] for x in r.results]
-    result.log_stft_distance = float(np.mean(found["log_stft"]))
-    result.log_mel_distance = float(np.mean(found["log_mel"]))
+        found += reconstruct(stack, chosen, out / f"sample-{k}", levels=1, seed=1000 * k).results
+    result.log_stft_distance = float(np.mean([x["log_stft_to_original"] for x in found]))
+    result.log_mel_distance = float(np.mean([x["log_mel_to_original"] for x in found]))
+    result.noisiness = float(np.mean([x["noisiness"] for x in found]))
+    result.chroma_similarity = float(np.mean([x["chroma_to_original"] for x in found]))
     result.reconstructions = f"{excerpts} excerpts × {samples} samples of {seconds:g} s"
 
 
-TABLE_HEADER = ("| model | step | train NLL | eval NLL | perplexity | codes used | log-STFT | log-mel |\n"
-                "|---|---|---|---|---|---|---|---|")
+TABLE_HEADER = ("| model | step | train NLL | eval NLL | perplexity | codes used | log-STFT | log-mel | noisiness "
+                "| chroma |\n|---|---|---|---|---|---|---|---|---|---|")
 
 
 def markdown_row(r: Evaluation) -> str:
@@ -88,7 +90,8 @@ def markdown_row(r: Evaluation) -> str:
 
     codes = f"{r.codes_used} / {r.codebook}" if r.codes_used is not None else "–"
     return (f"| {r.model} | {r.step} | {f(r.train_nll, '.3f')} | {f(r.eval_nll, '.3f')} | {f(r.perplexity, '.1f')} "
-            f"| {codes} | {f(r.log_stft_distance, '.3f')} | {f(r.log_mel_distance, '.3f')} |")
+            f"| {codes} | {f(r.log_stft_distance, '.3f')} | {f(r.log_mel_distance, '.3f')} "
+            f"| {f(r.noisiness, '.1f')} | {f(r.chroma_similarity, '.3f')} |")
 
 
 def evaluate_all(workdirs, data, out=None, **options) -> str:

@@ -30,3 +30,101 @@ def log_mel_distance(a: np.ndarray, b: np.ndarray, n_mels: int = 80) -> float:
         return np.log(m + 1e-5)
 
     return float(np.mean(np.abs(mel(a) - mel(b))))
+
+
+# -- what a listener hears -----------------------------------------------------------------------
+# Krumhansl–Kessler key profiles (C major and C minor); the other 22 keys are their rotations.
+KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+HOP = 512  # 32 ms frames at 16 kHz
+QUIET_DB = 50.0  # frames this far below the clip's loudest are left out of the tonal measures
+
+
+def _voiced(x: np.ndarray, hop: int = HOP) -> np.ndarray:
+    """Which frames are within QUIET_DB of the loudest: silence says nothing about tone or noise."""
+    rms = librosa.feature.rms(y=np.asarray(x, np.float32), frame_length=2048, hop_length=hop)[0]
+    db = 20 * np.log10(np.maximum(rms, 1e-10))
+    return db > db.max() - QUIET_DB
+
+
+def spectral_flatness(x: np.ndarray) -> float:
+    """Mean spectral flatness of the sounding frames: near 0 for piano tones, near 1 for white noise."""
+    flat = librosa.feature.spectral_flatness(y=np.asarray(x, np.float32), n_fft=2048, hop_length=HOP)[0]
+    voiced = _voiced(x)[: len(flat)]
+    return float(flat[voiced].mean()) if voiced.any() else 1.0
+
+
+def chroma(x: np.ndarray) -> np.ndarray:
+    """CQT chroma [12, frames] (C first)."""
+    return librosa.feature.chroma_cqt(y=np.asarray(x, np.float32), sr=SAMPLE_RATE, hop_length=HOP)
+
+
+def chroma_similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean frame-wise cosine between the chroma of two clips of the same music (1 = same notes)."""
+    n = min(len(a), len(b))
+    ca, cb = chroma(a[:n]), chroma(b[:n])
+    cos = (ca * cb).sum(0) / np.maximum(np.linalg.norm(ca, axis=0) * np.linalg.norm(cb, axis=0), 1e-9)
+    return float(cos.mean())
+
+
+def _key_profiles() -> np.ndarray:
+    """[24, 12]: the 12 major keys, then the 12 minor keys."""
+    return np.stack([np.roll(p, k) for p in (KK_MAJOR, KK_MINOR) for k in range(12)])
+
+
+def window_keys(x: np.ndarray, window_seconds: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+    """(best key index, its correlation) for each window: the Krumhansl–Schmuckler key finder."""
+    c = chroma(x)
+    frames = max(1, int(window_seconds * SAMPLE_RATE / HOP))
+    profiles = _key_profiles()
+    profiles = (profiles - profiles.mean(1, keepdims=True)) / profiles.std(1, keepdims=True)
+    keys, scores = [], []
+    for start in range(0, max(c.shape[1] - frames + 1, 1), frames):
+        m = c[:, start : start + frames].mean(1)
+        if m.std() < 1e-9:  # no pitch content at all
+            keys.append(-1)
+            scores.append(0.0)
+            continue
+        r = profiles @ ((m - m.mean()) / m.std()) / 12
+        keys.append(int(r.argmax()))
+        scores.append(float(r.max()))
+    return np.array(keys), np.array(scores)
+
+
+def key_clarity(x: np.ndarray, window_seconds: float = 2.0) -> float:
+    """Mean over windows of the best correlation with the 24 key profiles (tonal music: 0.6–0.9)."""
+    return float(window_keys(x, window_seconds)[1].mean())
+
+
+def key_changes(x: np.ndarray, window_seconds: float = 2.0) -> float:
+    """Share of consecutive windows whose best key differs (0 = one key throughout)."""
+    keys = window_keys(x, window_seconds)[0]
+    return float(np.mean(keys[1:] != keys[:-1])) if len(keys) > 1 else 0.0
+
+
+def onset_rate(x: np.ndarray) -> float:
+    """Note onsets per second (onsets closer than 96 ms count once, as a chord's spread attack)."""
+    onsets = librosa.onset.onset_detect(y=np.asarray(x, np.float32), sr=SAMPLE_RATE, hop_length=HOP, wait=3)
+    return float(len(onsets) / (len(x) / SAMPLE_RATE))
+
+
+def loudness_range(x: np.ndarray) -> float:
+    """dB between the 95th and the 10th percentile of the sounding frames' RMS level."""
+    rms = librosa.feature.rms(y=np.asarray(x, np.float32), frame_length=2048, hop_length=HOP)[0]
+    db = 20 * np.log10(np.maximum(rms, 1e-10))[_voiced(x)[: len(rms)]]
+    return float(np.percentile(db, 95) - np.percentile(db, 10)) if db.size else 0.0
+
+
+UNCONDITIONAL = {"flatness": spectral_flatness, "key_clarity": key_clarity, "key_changes": key_changes,
+                 "onset_rate": onset_rate, "loudness_range_db": loudness_range}
+
+
+def listen(clips: list[np.ndarray]) -> dict:
+    """Each measure of UNCONDITIONAL over several clips: {name: {"mean", "std"}} (no reference needed)."""
+    return summarise([{name: fn(c) for name, fn in UNCONDITIONAL.items()} for c in clips])
+
+
+def summarise(rows: list[dict]) -> dict:
+    """Mean and spread of each measure over several clips."""
+    return {k: {"mean": float(np.mean([r[k] for r in rows])), "std": float(np.std([r[k] for r in rows]))}
+            for k in rows[0]} if rows else {}

@@ -20,7 +20,7 @@ from ada import SAMPLE_RATE, audio, mulaw
 from ada.atomic import write_json
 from ada.dataset import Dataset, DatasetError, open_dataset
 from ada.encode import LevelEncoder
-from ada.measures import log_mel_distance, log_stft_distance
+from ada.measures import chroma_similarity, listen, log_mel_distance, log_stft_distance, spectral_flatness
 from ada.page import write_page
 from ada.stack import Stack, load_stack
 
@@ -88,10 +88,36 @@ def sample_stack(stack_path, seconds: float, num: int, out, temperature: float =
     took = time.perf_counter() - started
     meta = {**_describe(stack), "seconds": seconds, "samples": num, "temperature": temperature, "seed": seed,
             "render time": f"{took:.1f} s ({num * seconds / took:.2f}x real time)"}
+    measures, corpus = listen(clips), _corpus_measures(stack, frames, max(num, 3))
+    meta.update(_measure_lines(measures, corpus))
     rows = [[(p.stem, c, p)] for p, c in zip(paths, clips, strict=True)]
     page = write_page(out, f"ADA samples: {stack.path.name}", meta, rows)
-    write_json(out / "samples.json", {**meta, "files": [str(p.name) for p in paths]})
+    write_json(out / "samples.json", {**meta, "files": [str(p.name) for p in paths], "measures": measures,
+                                      "corpus_measures": corpus})
     return Rendered(page, paths, took)
+
+
+def _corpus_measures(stack: Stack, frames: int, count: int) -> dict:
+    """The same measures on real excerpts of the audio the bottom level was trained on, when it is there."""
+    try:
+        ds = open_dataset(stack.levels[0].config.data.path)
+        chosen = excerpts_from(ds, "train", count, frames)
+    except DatasetError:
+        return {}
+    return listen([mulaw.decode(tokens) for _, tokens in chosen])
+
+
+def _measure_lines(measures: dict, corpus: dict) -> dict:
+    """Page lines: each measure's mean ± spread, beside the corpus's; noisiness = flatness over the corpus's."""
+    lines = {}
+    for name, m in measures.items():
+        c = corpus.get(name)
+        lines[name.replace("_", " ")] = (f"{m['mean']:.3g} ± {m['std']:.2g}"
+                                         + (f" (corpus {c['mean']:.3g} ± {c['std']:.2g})" if c else ""))
+    if corpus:
+        lines["noisiness (flatness over the corpus's)"] = round(measures["flatness"]["mean"]
+                                                                 / max(corpus["flatness"]["mean"], 1e-9), 2)
+    return lines
 
 
 def excerpts_from(data, split: str, count: int, frames: int) -> list[tuple[str, np.ndarray]]:
@@ -141,16 +167,20 @@ def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]
                                                                temperature, chunk))
         source = mulaw.decode(tokens)
         result = {"excerpt": label, "log_stft_to_original": log_stft_distance(clip, source),
-                  "log_mel_to_original": log_mel_distance(clip, source)}
+                  "log_mel_to_original": log_mel_distance(clip, source),
+                  "noisiness": spectral_flatness(clip) / max(spectral_flatness(source), 1e-9),
+                  "chroma_to_original": chroma_similarity(clip, source)}
         if unrelated is not None:
             other = mulaw.decode(unrelated)
             result["log_stft_to_unrelated"] = log_stft_distance(clip, other)
             result["log_mel_to_unrelated"] = log_mel_distance(clip, other)
+            result["chroma_to_unrelated"] = chroma_similarity(clip, other)
         results.append(result)
         rows.append([(f"original: {label}", source, original),
                      (f"reconstruction through {levels} level(s)", clip, path)])
     meta = {**_describe(stack), "levels": levels, "temperature": temperature, "seed": seed}
-    for key in ("log_stft_to_original", "log_stft_to_unrelated", "log_mel_to_original", "log_mel_to_unrelated"):
+    for key in ("log_stft_to_original", "log_stft_to_unrelated", "log_mel_to_original", "log_mel_to_unrelated",
+                "noisiness", "chroma_to_original", "chroma_to_unrelated"):
         if all(key in r for r in results):
             meta[f"mean {key.replace('_', ' ')}"] = round(float(np.mean([r[key] for r in results])), 4)
     page = write_page(out, f"ADA reconstructions: {stack.path.name}", meta, rows)

@@ -28,4 +28,10 @@ def test_demo_pipeline_end_to_end(piano, tmp_path):
     assert [sf.info(samples / f"sample-0{k}.wav").frames for k in range(2)] == [8000, 8000]
     assert sf.info(recon / "reconstruction-00.wav").frames == sf.info(recon / "original-00.wav").frames == 8000
     assert f"Listen: {samples}/index.html" in proc.stdout
-    assert "log_stft_to_unrelated" in json.loads((recon / "reconstructions.json").read_text())["excerpts"][0]
+    excerpt = json.loads((recon / "reconstructions.json").read_text())["excerpts"][0]
+    assert "log_stft_to_unrelated" in excerpt and excerpt["noisiness"] > 0
+    assert 0 < excerpt["chroma_to_original"] <= 1 and 0 < excerpt["chroma_to_unrelated"] <= 1
+    drawn = json.loads((samples / "samples.json").read_text())
+    for name in ("flatness", "key_clarity", "key_changes", "onset_rate", "loudness_range_db"):
+        assert set(drawn["measures"][name]) == {"mean", "std"} and name in drawn["corpus_measures"]
+    assert drawn["noisiness (flatness over the corpus's)"] > 0
