@@ -118,6 +118,19 @@ class WaveNet(nn.Module):
             return jnp.where(valid, jnp.take(kernel, jnp.maximum(x, 0), axis=0), 0)
         return x.astype(self.dtype) @ kernel
 
+    def _embed_all(self, x):
+        """Input layer over a whole sequence: sum over taps of each tap's projection, shifted."""
+        s, offsets = self.spec, self._tap_offsets()
+        if not s.vocab:
+            return sum(_shift(self._embed(x, j), off) for j, off in enumerate(offsets))
+        # tokens: one gather from all taps' tables side by side, [V + 1, taps · residual]; row V is
+        # zeros, read by -1 ("no token"); its backward is one scatter-add instead of one per tap
+        taps, R = len(offsets), s.residual
+        table = jnp.transpose(self.input, (1, 0, 2)).reshape(s.vocab, taps * R).astype(self.dtype)
+        table = jnp.concatenate([table, jnp.zeros((1, taps * R), self.dtype)])
+        e = jnp.take(table, jnp.where(x >= 0, x, s.vocab), axis=0)
+        return sum(_shift(e[..., j * R : (j + 1) * R], off) for j, off in enumerate(offsets))
+
     # -- full sequence -------------------------------------------------------------------------
     def __call__(self, x, cond=None, mask=None):
         """x: tokens [B, T] or features [B, T, C]; cond: [B, T / hop, layers, 2·inner]. -> [B, T, out].
@@ -129,7 +142,7 @@ class WaveNet(nn.Module):
         keep = None if mask is None else mask[..., None].astype(self.dtype)
         if keep is not None:
             x = jnp.where(mask > 0, x, -1) if s.vocab else x * keep
-        h = sum(_shift(self._embed(x, j), off) for j, off in enumerate(self._tap_offsets()))
+        h = self._embed_all(x)
         skips = 0
         for i, d in enumerate(s.dilations):
             if keep is not None:
@@ -143,11 +156,10 @@ class WaveNet(nn.Module):
         return self._head(skips)
 
     def _gate(self, z, h, skips, i):
-        """Gated unit, then one matmul for the residual and skip projections together."""
+        """Gated unit, then the residual and skip projections."""
         filt, gate = jnp.split(z, 2, axis=-1)
         g = jnp.tanh(filt) * jax.nn.sigmoid(gate)
-        out = g @ jnp.concatenate([self.res[i], self.skip[i]], axis=1).astype(self.dtype)
-        return h + out[..., : self.spec.residual], skips + out[..., self.spec.residual :]
+        return h + g @ self.res[i].astype(self.dtype), skips + g @ self.skip[i].astype(self.dtype)
 
     def _head(self, skips):
         out = self.head2(jax.nn.relu(self.head1(jax.nn.relu(skips))))
