@@ -121,8 +121,10 @@ class WaveNet(nn.Module):
     def _embed_all(self, x):
         """Input layer over a whole sequence: sum over taps of each tap's projection, shifted."""
         s, offsets = self.spec, self._tap_offsets()
-        if not s.vocab:
-            return sum(_shift(self._embed(x, j), off) for j, off in enumerate(offsets))
+        if not s.vocab:  # features: a convolution with the taps in reverse (row r reads x[t - first + r])
+            kernel = self.input[::-1].astype(self.dtype)
+            h = _conv(x.astype(self.dtype), kernel, 1, s.causal)
+            return _shift(h, 1) if s.causal else h
         # tokens: one gather from all taps' tables side by side, [V + 1, taps · residual]; row V is
         # zeros, read by -1 ("no token"); its backward is one scatter-add instead of one per tap
         taps, R = len(offsets), s.residual
