@@ -3,8 +3,8 @@
 Written the straightforward way, with stock Flax layers and optax, and nothing of ADA's own code
 beyond the spec dataclasses: a WaveNet of `nn.Embed` / `nn.Conv(kernel_dilation=d)` / `nn.Dense`
 layers, a plain VQ-VAE level (encoder → mean-pool → EMA codebook → modulator → local model), an
-optax Adam + global-norm-clip training step, and a cached `lax.scan` sampler with one shift queue
-per layer. The function each computes is exactly ADA's (same taps, same receptive field), so
+optax Adam + global-norm-clip training step, and a cached `lax.scan` sampler with a circular
+buffer per layer. The function each computes is exactly ADA's (same taps, same receptive field), so
 `to_reference_params` maps ADA's parameters onto it and the tests compare outputs and gradients.
 """
 
@@ -142,8 +142,8 @@ def make_sampler(spec: WaveNetSpec):
     """A cached sampler for a causal token WaveNet with PlainWaveNet's parameters.
 
     (params, batch, steps, key) -> tokens [batch, steps]. One `lax.scan` over the steps; each layer
-    keeps a shift queue of its last (k − 1)·d inputs (Paine et al.'s Fast WaveNet); the input layer
-    keeps the last `input_taps` tokens' embeddings.
+    keeps its last (k − 1)·d inputs in a circular buffer, read at t − d, …, t − (k − 1)·d (Paine et
+    al.'s Fast WaveNet); the input layer keeps the last `input_taps` tokens.
     """
     s = spec
     taps = s.input_taps
@@ -151,6 +151,7 @@ def make_sampler(spec: WaveNetSpec):
     def sample(params, batch: int, steps: int, key):
         p = params["params"]
         embed = p["embed"]["embedding"].reshape(s.vocab, taps, s.residual)
+        rows = [[p[f"conv_{i}"]["kernel"][r] for r in range(s.filter)] for i in range(s.layers)]  # sliced once
         queues = [jnp.zeros((batch, (s.filter - 1) * d, s.residual)) for d in s.dilations]
         history = jnp.full((batch, taps), -1, jnp.int32)  # the last `taps` tokens, newest first (-1: none)
 
@@ -163,11 +164,12 @@ def make_sampler(spec: WaveNetSpec):
             skips, new_queues = 0, []
             for i, d in enumerate(s.dilations):
                 q, conv = queues[i], p[f"conv_{i}"]
-                w = conv["kernel"]  # [k, R, 2I]: rows read t − (k−1)d, …, t − d, t
+                size = q.shape[1]
+                w = rows[i]  # rows read t − (k−1)d, …, t − d, t
                 z = h @ w[-1] + conv["bias"]
                 for m in range(1, s.filter):
-                    z = z + q[:, -m * d] @ w[-1 - m]
-                new_queues.append(jnp.concatenate([q[:, 1:], h[:, None]], axis=1))
+                    z = z + jax.lax.dynamic_index_in_dim(q, (t - m * d) % size, 1, keepdims=False) @ w[-1 - m]
+                new_queues.append(jax.lax.dynamic_update_index_in_dim(q, h, t % size, 1))
                 g = jnp.tanh(z[:, : s.inner]) * jax.nn.sigmoid(z[:, s.inner :])
                 h = h + g @ p[f"res_{i}"]["kernel"]
                 skips = skips + g @ p[f"skip_{i}"]["kernel"]

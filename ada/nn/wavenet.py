@@ -184,14 +184,18 @@ class WaveNet(nn.Module):
         """
         s = self.spec
         tokens = jnp.concatenate([token[:, None].astype(jnp.int32), cache["tokens"][:, :-1]], axis=1)
-        h = sum(self._embed(tokens[:, j], j) for j in range(s.input_taps))
+        # one gather of every tap's row straight from the [taps, vocab, residual] table (slicing a
+        # tap's table first would copy it at every step); -1 ("no token yet") reads zeros
+        rows = self.input[jnp.arange(s.input_taps)[None], jnp.maximum(tokens, 0)].astype(self.dtype)
+        h = jnp.where((tokens >= 0)[..., None], rows, 0).sum(1)
         pos, skips, layers = cache["pos"], 0, []
         for i, d in enumerate(s.dilations):
             buf = cache["layers"][i]
             size = buf.shape[1]
             kernel = self.dilated[i].astype(self.dtype)
             # taps oldest first (t - (k-1)·d, …, t - d, t), as the kernel's rows: one matmul per layer
-            taps = [jnp.take(buf, (pos - m * d) % size, axis=1) for m in range(s.filter - 1, 0, -1)]
+            taps = [lax.dynamic_index_in_dim(buf, (pos - m * d) % size, 1, keepdims=False)
+                    for m in range(s.filter - 1, 0, -1)]
             z = jnp.concatenate([*taps, h], axis=-1) @ kernel.reshape(-1, kernel.shape[-1])
             z = z + self.dilated_bias[i].astype(self.dtype)
             if cond is not None:
