@@ -194,7 +194,8 @@ def to_reference_params(spec: WaveNetSpec, params: dict) -> dict:
     else:
         out["input"] = {"kernel": table[::-1]}  # tap j reads x[t + h - j], conv row r reads x[t - h + r]
     for i in range(s.layers):
-        out[f"conv_{i}"] = {"kernel": np.asarray(params[f"dilated_{i}"]), "bias": np.asarray(params[f"dilated_bias_{i}"])}
+        out[f"conv_{i}"] = {"kernel": np.asarray(params[f"dilated_{i}"]),
+                            "bias": np.asarray(params[f"dilated_bias_{i}"])}
         out[f"res_{i}"] = {"kernel": np.asarray(params[f"res_{i}"])}
         out[f"skip_{i}"] = {"kernel": np.asarray(params[f"skip_{i}"])}
     out["head1"], out["head2"] = params["head1"], params["head2"]

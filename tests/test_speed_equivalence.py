@@ -29,8 +29,13 @@ def test_wavenet_equals_the_plain_reference_forward_and_backward(spec):
     model, plain = WaveNet(spec), reference.PlainWaveNet(spec)
     params = model.init(jax.random.key(1), x, cond)["params"]
     mapped = jax.tree.map(jnp.asarray, reference.to_reference_params(spec, params))
-    ours = lambda p: model.apply({"params": p}, x, cond)
-    theirs = lambda p: plain.apply({"params": p}, x, cond)
+
+    def ours(p):
+        return model.apply({"params": p}, x, cond)
+
+    def theirs(p):
+        return plain.apply({"params": p}, x, cond)
+
     np.testing.assert_allclose(ours(params), theirs(mapped), rtol=1e-5, atol=1e-5)
     w = jax.random.normal(jax.random.key(2), ours(params).shape)
     g_ours = jax.grad(lambda p: jnp.sum(ours(p) * w))(params)
