@@ -27,3 +27,17 @@ def test_report_names_the_machine_and_the_targets(token_dataset):
                    "data": {"prepare": {"x_real_time": 100.0}, "loader": loader}})
     assert "cores" in text and "≥ 600" in text and "1.67× target ✓" in text and "≥ 13,000" in text
     assert "0.08× target ✗" in text and "≥ 10×" in text
+
+
+def test_reference_comparison_rows_measure_both_and_report_the_ratio():
+    from ada.bench import COMPARE_LABELS, compare_lines, compare_sampler
+
+    spec = WaveNetSpec(filter=2, stages=3, repeats=1, residual=8, inner=4, skip=8)
+    r = compare_sampler(spec, batch=2, steps=32, repeat=1)
+    assert r["same_tokens"] == 1.0
+    assert r["ratio"] == pytest.approx(r["ada_samples_per_s"] / r["reference_samples_per_s"])
+    train = {"batch": 8, "crop": 4096, "ada_samples_per_s": 80000.0, "reference_samples_per_s": 74128.0,
+             "ratio": 80000 / 74128}
+    lines = compare_lines({"train_small16_prior": train, "sample_small16_b1": {**r, "ratio": 0.5}})
+    assert any(COMPARE_LABELS["train_small16_prior"] in line and "| 1.08 | ✓ |" in line for line in lines)
+    assert any(COMPARE_LABELS["sample_small16_b1"] in line and "| 0.50 | ✗ |" in line for line in lines)

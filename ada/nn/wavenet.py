@@ -117,6 +117,21 @@ class WaveNet(nn.Module):
             return jnp.where(valid, jnp.take(kernel, jnp.maximum(x, 0), axis=0), 0)
         return x.astype(self.dtype) @ kernel
 
+    def _embed_all(self, x):
+        """Input layer over a whole sequence: sum over taps of each tap's projection, shifted."""
+        s, offsets = self.spec, self._tap_offsets()
+        if not s.vocab:  # features: a convolution with the taps in reverse (row r reads x[t - first + r])
+            kernel = self.input[::-1].astype(self.dtype)
+            h = _conv(x.astype(self.dtype), kernel, 1, s.causal)
+            return _shift(h, 1) if s.causal else h
+        # tokens: one gather from all taps' tables side by side, [V + 1, taps · residual]; row V is
+        # zeros, read by -1 ("no token"); its backward is one scatter-add instead of one per tap
+        taps, R = len(offsets), s.residual
+        table = jnp.transpose(self.input, (1, 0, 2)).reshape(s.vocab, taps * R).astype(self.dtype)
+        table = jnp.concatenate([table, jnp.zeros((1, taps * R), self.dtype)])
+        e = jnp.take(table, jnp.where(x >= 0, x, s.vocab), axis=0)
+        return sum(_shift(e[..., j * R : (j + 1) * R], off) for j, off in enumerate(offsets))
+
     # -- full sequence -------------------------------------------------------------------------
     def __call__(self, x, cond=None, mask=None):
         """x: tokens [B, T] or features [B, T, C]; cond: [B, T / hop, layers, 2·inner]. -> [B, T, out].
@@ -128,7 +143,7 @@ class WaveNet(nn.Module):
         keep = None if mask is None else mask[..., None].astype(self.dtype)
         if keep is not None:
             x = jnp.where(mask > 0, x, -1) if s.vocab else x * keep
-        h = sum(_shift(self._embed(x, j), off) for j, off in enumerate(self._tap_offsets()))
+        h = self._embed_all(x)
         skips = 0
         for i, d in enumerate(s.dilations):
             if keep is not None:
@@ -142,11 +157,10 @@ class WaveNet(nn.Module):
         return self._head(skips)
 
     def _gate(self, z, h, skips, i):
-        """Gated unit, then one matmul for the residual and skip projections together."""
+        """Gated unit, then the residual and skip projections."""
         filt, gate = jnp.split(z, 2, axis=-1)
         g = jnp.tanh(filt) * jax.nn.sigmoid(gate)
-        out = g @ jnp.concatenate([self.res[i], self.skip[i]], axis=1).astype(self.dtype)
-        return h + out[..., : self.spec.residual], skips + out[..., self.spec.residual :]
+        return h + g @ self.res[i].astype(self.dtype), skips + g @ self.skip[i].astype(self.dtype)
 
     def _head(self, skips):
         out = self.head2(jax.nn.relu(self.head1(jax.nn.relu(skips))))
@@ -169,14 +183,18 @@ class WaveNet(nn.Module):
         """
         s = self.spec
         tokens = jnp.concatenate([token[:, None].astype(jnp.int32), cache["tokens"][:, :-1]], axis=1)
-        h = sum(self._embed(tokens[:, j], j) for j in range(s.input_taps))
+        # one gather of every tap's row straight from the [taps, vocab, residual] table (slicing a
+        # tap's table first would copy it at every step); -1 ("no token yet") reads zeros
+        rows = self.input[jnp.arange(s.input_taps)[None], jnp.maximum(tokens, 0)].astype(self.dtype)
+        h = jnp.where((tokens >= 0)[..., None], rows, 0).sum(1)
         pos, skips, layers = cache["pos"], 0, []
         for i, d in enumerate(s.dilations):
             buf = cache["layers"][i]
             size = buf.shape[1]
             kernel = self.dilated[i].astype(self.dtype)
             # taps oldest first (t - (k-1)·d, …, t - d, t), as the kernel's rows: one matmul per layer
-            taps = [jnp.take(buf, (pos - m * d) % size, axis=1) for m in range(s.filter - 1, 0, -1)]
+            taps = [lax.dynamic_index_in_dim(buf, (pos - m * d) % size, 1, keepdims=False)
+                    for m in range(s.filter - 1, 0, -1)]
             z = jnp.concatenate([*taps, h], axis=-1) @ kernel.reshape(-1, kernel.shape[-1])
             z = z + self.dilated_bias[i].astype(self.dtype)
             if cond is not None:
