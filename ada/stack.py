@@ -73,6 +73,12 @@ def load_stack(path, need_prior: bool = True, levels: int | None = None) -> Stac
         raise ConfigError(f"{path}: not valid JSON ({e})") from e
     if not isinstance(raw, dict) or not isinstance(raw.get("levels"), list) or not raw["levels"]:
         raise ConfigError(f'{path}: expected {{"levels": [workdir, ...], "prior": workdir}}')
+    named = [("levels", n) for n in raw["levels"]] + ([("prior", raw["prior"])] if raw.get("prior") is not None
+                                                       else [])
+    for role, name in named:
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f'{path}: "{role}" holds {json.dumps(name)}; each entry must be a workdir path '
+                              '(a string), e.g. {"levels": ["workdirs/level1"], "prior": "workdirs/prior"}')
     if levels and levels > len(raw["levels"]):
         raise ConfigError(f"{path}: asked for {levels} levels but the stack has {len(raw['levels'])}")
 
