@@ -86,9 +86,13 @@ def cmd_prepare(args) -> int:
     writable_dir(args.out, "--out")
     from ada.prepare import Recipe, prepare
 
+    if not args.sources and not args.remove:
+        raise UsageError("ada prepare: name audio files or folders to add, or --remove PATH")
     recipe = Recipe(normalise=not args.no_normalise, top_db=args.top_db, min_seconds=args.min_seconds)
     result = prepare(args.sources, args.out, recipe, workers=args.workers, eval_fraction=args.eval_fraction,
-                     progress=not args.quiet)
+                     progress=not args.quiet, remove=args.remove or (), overwrite=args.overwrite)
+    for path in result.removed:
+        print(f"removed {path}")
     return _summarise(args.out, result)
 
 
@@ -104,7 +108,10 @@ def _summarise(out, result) -> int:
     for split in ("train", "eval"):
         part = [f for f in files if f["split"] == split]
         print(f"{split:5s} {len(part):6d} files {_hours(sum(f['length'] for f in part) / rate):>9s}")
-    print(f"prepared {len(files)} files into {out} ({result.reused} reused), rejected {len(result.rejects)}"
+    kept = f", {result.kept} kept from before" if getattr(result, "kept", 0) else ""
+    gone = f", {len(result.removed)} removed" if getattr(result, "removed", None) else ""
+    print(f"prepared {len(files)} files into {out} ({result.reused} reused{kept}{gone}), "
+          f"rejected {len(result.rejects)}"
           + (f" (see {out}/rejects.json)" if result.rejects else ""))
     return 0
 
@@ -141,7 +148,7 @@ def cmd_corpus(args) -> int:
                           tempo=tuple(args.tempo), transpose=args.transpose, velocity=tuple(args.velocity),
                           seed=args.seed)
     result, prepared = build(args.out, args.size, variation, workers=args.workers, timeout=args.timeout,
-                             only=args.pieces, progress=not args.quiet)
+                             only=args.pieces, progress=not args.quiet, overwrite=args.overwrite)
     for piece, why in result.failed.items():
         print(f"skipped {piece}: {why}", file=sys.stderr)
     code = _summarise(args.out, prepared)
@@ -238,7 +245,7 @@ def cmd_encode(args) -> int:
     from ada.encode import encode_dataset
 
     index = encode_dataset(args.level, args.data, args.out, window=args.window, batch_size=args.batch_size,
-                           progress=not args.quiet)
+                           progress=not args.quiet, overwrite=args.overwrite)
     codes = sum(f["length"] for f in index["files"])
     print(f"encoded {len(index['files'])} files into {args.out}: {codes:,d} codes, vocabulary {index['vocab']}, "
           f"{index['rate']:g} codes/s")
@@ -304,8 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("prepare", help="audio files or folders -> 16 kHz 8-bit μ-law token dataset")
-    p.add_argument("sources", nargs="+", help="audio files or folders (searched recursively)")
-    p.add_argument("--out", required=True, help="dataset directory (created, or resumed)")
+    p.add_argument("sources", nargs="*", help="audio files or folders (searched recursively)")
+    p.add_argument("--out", required=True, help="dataset directory: created, resumed, or added to (files of an "
+                   "audio dataset there that are not named again are kept)")
+    p.add_argument("--remove", action="append", metavar="PATH", help="take the files at or under PATH out of the "
+                   "dataset (repeat for more); nothing else is ever removed")
+    p.add_argument("--overwrite", action="store_true", help="replace a dataset of another kind or recipe in --out "
+                   "(refused without it)")
     p.add_argument("--workers", type=count, default=None, help="parallel decoders (default: all cores)")
     p.add_argument("--eval-fraction", type=fraction, default=0.01, help="share of files held out (default 1%%)")
     p.add_argument("--no-normalise", action="store_true", help="keep levels as recorded (default: peak-normalise)")
@@ -330,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=count, default=None)
     p.add_argument("--timeout", type=positive, default=180.0, help="seconds allowed per piece")
     p.add_argument("--pieces", nargs="+", default=None, help="music21 corpus paths instead of --size")
+    p.add_argument("--overwrite", action="store_true", help="replace a dataset not made by `ada corpus` in --out")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_corpus)
 
@@ -337,6 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", required=True, help="workdir of a trained ADA level")
     p.add_argument("--data", required=True, help="dataset the level reads (audio, or the codes below it)")
     p.add_argument("--out", required=True, help="dataset of codes to write (resumable)")
+    p.add_argument("--overwrite", action="store_true", help="replace a dataset of another kind, model, checkpoint "
+                   "or input in --out (refused without it)")
     p.add_argument("--window", type=count, default=16384, help="steps encoded per window (memory, not results)")
     p.add_argument("--batch-size", type=count, default=8, help="windows per device batch")
     p.add_argument("--quiet", action="store_true")

@@ -220,7 +220,7 @@ class CorpusResult:
 
 
 def build(out, size: str = "small", variation: Variation = Variation(), workers: int | None = None,
-          timeout: float = 180.0, only: list[str] | None = None, progress: bool = True):
+          timeout: float = 180.0, only: list[str] | None = None, progress: bool = True, overwrite: bool = False):
     """Render the corpus into OUT/renders (reusing renders already there), then `prepare` OUT."""
     started = time.monotonic()
     check_tools(variation.soundfonts)
@@ -247,6 +247,7 @@ def build(out, size: str = "small", variation: Variation = Variation(), workers:
     good = [files[p] for p in chosen if p not in failed]
     if not good:
         raise CorpusError(f"no piece rendered; first failure: {next(iter(failed.values()), 'none')}")
-    result = prepare(good, out, workers=workers, progress=progress)
+    result = prepare(good, out, workers=workers, progress=progress, exact=True, command="ada corpus",
+                     overwrite=overwrite)
     seconds = sum(f["length"] for f in result.index.get("files", [])) / SAMPLE_RATE
     return CorpusResult(seconds, len(good), failed, time.monotonic() - started), result

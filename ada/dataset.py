@@ -128,6 +128,35 @@ def shard_damage(path: Path, length: int, dtype: np.dtype) -> str | None:
     return None
 
 
+def read_index(root: str | os.PathLike) -> dict | None:
+    """The index of whatever dataset is in `root`, unchecked (None when there is none or it is unreadable):
+    for writers deciding whether they may write there."""
+    try:
+        return json.loads((Path(root) / INDEX).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def describe(index: dict) -> str:
+    """What a dataset holds and what made it, in a few words, for messages."""
+    kind = index.get("kind", "tokens")
+    made = index.get("made_by", {})
+    if kind == "codes":
+        what = f"codes (vocabulary {index.get('vocab')}) of level {index.get('level')} step {index.get('level_step')}" \
+               f" over {index.get('source')}"
+    else:
+        what = f"{kind} (vocabulary {index.get('vocab')})"
+    return what + (f", made by `{made['command']}`" if made.get("command") else "")
+
+
+def refuse_same_dir(out: str | os.PathLike, inputs, what: str = "input") -> None:
+    """--out must not be one of the inputs: writing there would replace what is being read."""
+    for i in inputs:
+        if Path(out).resolve() == Path(i).resolve():
+            raise DatasetError(f"--out {out} is the {what} itself; writing there would destroy it: "
+                               "choose another --out")
+
+
 def split_of(sha256: str, eval_fraction: float) -> str:
     """Split by content hash: a file's split never depends on which other files are present."""
     return "eval" if int(sha256[:16], 16) / 2**64 < eval_fraction else "train"

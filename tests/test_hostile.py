@@ -26,7 +26,7 @@ BAD = [
     (["prepare", D, "--out", "{new}", "--eval-fraction", "nan"], "--eval-fraction"),
     (["prepare", D, "--out", "{new}", "--top-db", "-3"], "--top-db: must be a finite number > 0"),
     (["prepare", D, "--out", "{new}", "--min-seconds", "-1"], "--min-seconds"),
-    (["prepare", "--out", "{new}"], "the following arguments are required: sources"),
+    (["prepare", "--out", "{new}"], "name audio files or folders to add, or --remove PATH"),
     (["prepare", D, "--out", "{file}"], "is a file, not a folder"),
     # info
     (["info"], "the following arguments are required: dir"),
