@@ -417,9 +417,10 @@ def user_errors() -> tuple[type[Exception], ...]:
     from ada.config import ConfigError
     from ada.corpus import CorpusError
     from ada.dataset import DatasetError
+    from ada.lock import LockError
     from ada.train import TrainingDiverged
 
-    return AudioError, ConfigError, CorpusError, DatasetError, TrainingDiverged, UsageError
+    return AudioError, ConfigError, CorpusError, DatasetError, LockError, TrainingDiverged, UsageError
 
 
 # OS errors that are the machine's state rather than a bug: disk full, quota, read-only, permissions

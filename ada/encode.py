@@ -14,7 +14,7 @@ import jax
 import numpy as np
 from tqdm import tqdm
 
-from ada import checkpoint, windows
+from ada import checkpoint, lock, windows
 from ada.config import ConfigError
 from ada.dataset import DatasetError, WorkCache, describe, open_dataset, read_index, refuse_same_dir, write_dataset
 from ada.parallel import shardings
@@ -106,6 +106,11 @@ def encode_dataset(level, data, out, window: int = 16384, batch_size: int = 8, p
     refuse_same_dir(out, [data], "--data dataset")
     refuse_same_dir(out, [level], "--level workdir")
     _refuse_other(out, overwrite)
+    with lock.hold(out, "ada encode"):
+        return _encode(level, data, out, window, batch_size, progress, overwrite)
+
+
+def _encode(level, data, out: Path, window: int, batch_size: int, progress: bool, overwrite: bool) -> dict:
     trained = load_level(level)
     spec, step = trained.spec, trained.step
     src = open_dataset(data)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from ada import SAMPLE_RATE, audio, mulaw
+from ada import SAMPLE_RATE, audio, lock, mulaw
 from ada.atomic import write_json
 from ada.dataset import (
     REJECTS,
@@ -72,6 +72,18 @@ def find_audio(sources: list[str | os.PathLike]) -> tuple[list[Path], list[dict]
         else:
             rejects.append({"path": str(src), "reason": "does not exist"})
     return sorted({p.resolve() for p in found}), rejects
+
+
+def die_with_parent(parent: int) -> None:
+    """In a worker process: have the kernel kill it when `parent` dies (Linux), so that kill -9 of a
+    long job leaves no orphan workers behind."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before we asked
+        os._exit(1)
 
 
 def sha256_of(path: Path) -> str:
@@ -152,6 +164,13 @@ def prepare(sources, out, recipe: Recipe = Recipe(), workers: int | None = None,
     """
     out = Path(out)
     refuse_same_dir(out, [s for s in sources if Path(s).is_dir()], "source folder")
+    with lock.hold(out, command):
+        return _prepare(sources, out, recipe, workers, eval_fraction, progress, shard_tokens, remove, overwrite,
+                        exact, command)
+
+
+def _prepare(sources, out: Path, recipe, workers, eval_fraction, progress, shard_tokens, remove, overwrite, exact,
+             command) -> PrepareResult:
     previous = _previous(out, recipe, overwrite, command, exact)
     removing = [Path(r).resolve() for r in remove]
     old_files = previous.files if previous else []
@@ -174,7 +193,8 @@ def prepare(sources, out, recipe: Recipe = Recipe(), workers: int | None = None,
             bar.update()
     else:
         ctx = multiprocessing.get_context("spawn")  # safe even when the caller has imported jax
-        with cf.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=die_with_parent,
+                                    initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(_process, p, recipe, work, reusable) for p in files]
             for fut in cf.as_completed(futures):
                 results.append(fut.result())

@@ -9,6 +9,7 @@ preemption; rerunning the same command resumes exactly where the last checkpoint
 
 from __future__ import annotations
 
+import contextlib
 import math
 import signal
 import sys
@@ -23,7 +24,7 @@ import optax
 import orbax.checkpoint as ocp
 from tqdm import tqdm
 
-from ada import checkpoint
+from ada import checkpoint, lock
 from ada.config import validate
 from ada.dataset import open_dataset
 from ada.evaluator import Evaluator
@@ -174,7 +175,14 @@ class Run:
 
 
 def train(config, workdir, progress: bool = True) -> tuple[TrainState, dict]:
-    """Train (or resume) to config.train.steps; returns the final state and the last metrics."""
+    """Train (or resume) to config.train.steps; returns the final state and the last metrics.
+
+    Process 0 holds the workdir's lock (`ada.lock`): a second `ada train` on it is refused in one line."""
+    with lock.hold(workdir, "ada train") if jax.process_index() == 0 else contextlib.nullcontext():
+        return _train(config, workdir, progress)
+
+
+def _train(config, workdir, progress: bool) -> tuple[TrainState, dict]:
     t = config.train
     run = Run(config, workdir, progress)
     try:
