@@ -28,7 +28,7 @@ from ada import checkpoint, lock
 from ada.config import validate
 from ada.dataset import open_dataset
 from ada.evaluator import Evaluator
-from ada.loader import train_loader
+from ada.loader import Resumable, train_loader
 from ada.metrics import MetricsLog
 from ada.parallel import shardings
 from ada.state import TrainState, compute_dtype, init_state, optimiser
@@ -91,8 +91,9 @@ class Run:
         model = spec.build(compute_dtype(config.train))
         tx = optimiser(config.train)
         self.state = jax.jit(lambda: init_state(model, config, tx), out_shardings=replicated)()
-        self.batches = iter(train_loader(data, crop=config.data.crop, batch_size=config.data.batch_size // processes,
-                                         seed=config.seed, workers=config.data.workers))
+        self.batches = Resumable(iter(train_loader(data, crop=config.data.crop,
+                                                   batch_size=config.data.batch_size // processes,
+                                                   seed=config.seed, workers=config.data.workers)))
         self.manager = checkpoint.manager(self.workdir, keep=config.train.keep_checkpoints)
         abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, self.state)
         _, restored = checkpoint.restore_newest(
@@ -108,6 +109,11 @@ class Run:
         self.evaluator = Evaluator(model, data, crop=config.data.crop, batch_size=config.data.eval_batch_size,
                                    crops=config.data.eval_crops)
         self.metrics = MetricsLog(self.workdir, self.step)
+        if self.batches.changed:  # a grown dataset, another crop or path: said once, and logged
+            if jax.process_index() == 0:
+                print(f"note: the training data changed since checkpoint {self.step} (was {self.batches.changed[0]},"
+                      f" now {self.batches.changed[1]}); the crop stream goes on over the new data", file=sys.stderr)
+            self.metrics.write(self.step, {"data_changed": 1})
         self.stop = _StopFlag()
         self.pending, self.last = [], {}
         self.bar = tqdm(total=config.train.steps, initial=self.step, unit="step", desc="train",
