@@ -432,6 +432,9 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.getLogger("absl").setLevel(logging.ERROR)  # orbax's notes on read-only checkpoint dirs
     argv = sys.argv[1:] if argv is None else argv
+    for stream in (sys.stdout, sys.stderr):  # file names that are not UTF-8 are printed, escaped, not fatal
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         if argv[:1] == ["train"]:
             return cmd_train(argv[1:])
