@@ -427,6 +427,22 @@ def user_errors() -> tuple[type[Exception], ...]:
 _ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
 
+def _environment_cause(e: BaseException) -> str | None:
+    """The disk-full (or read-only, or permission) error behind `e`, however wrapped: Orbax's
+    asynchronous saves and tensorstore report it inside their own exceptions."""
+    seen = set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.errno in _ENVIRONMENT_ERRNOS:
+            return f"{e.strerror}: {e.filename}" if e.filename else str(e.strerror or e)
+        text = str(e)
+        for code in _ENVIRONMENT_ERRNOS:
+            if os.strerror(code) in text:
+                return f"{os.strerror(code)} ({' '.join(text.split())[:200]})"
+        e = e.__cause__ or e.__context__
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     import logging
 
@@ -448,11 +464,12 @@ def main(argv: list[str] | None = None) -> int:
     except user_errors() as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except OSError as e:
-        if e.errno not in _ENVIRONMENT_ERRNOS:
+    except Exception as e:
+        cause = _environment_cause(e)
+        if cause is None:
             raise
-        print(f"error: {e.strerror}: {e.filename or e}; free some space or fix the permissions, then rerun the "
-              "same command to resume", file=sys.stderr)
+        print(f"error: {cause}; free some space or fix the permissions, then rerun the same command to resume",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted; rerun the same command to resume", file=sys.stderr)

@@ -165,6 +165,20 @@ def test_a_full_disk_is_one_error_line(monkeypatch, capsys, tmp_path):
     assert len(err) == 1 and err[0].startswith("error: No space left on device") and "rerun" in err[0]
 
 
+def test_a_full_disk_inside_a_library_exception_is_one_error_line(monkeypatch, capsys):
+    def wrapped(args):  # what an asynchronous Orbax save reports when tensorstore hits a full disk
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        except OSError as e:
+            raise ValueError("Error writing local file \"/w/checkpoints/8/state/d/x\": No space left on device") \
+                from e
+
+    monkeypatch.setattr(cli, "cmd_info", wrapped)
+    assert cli.main(["info", "x"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: No space left on device")
+
+
 def test_a_bug_keeps_its_traceback(monkeypatch):
     def bug(args):
         raise OSError(errno.EBADF, "Bad file descriptor")
