@@ -12,6 +12,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -70,7 +71,7 @@ def writable_dir(path, what: str) -> Path:
     if not os.access(probe, os.W_OK | os.X_OK):
         raise UsageError(f"{what} {path}: {probe} is not writable; choose another place or fix its permissions")
     try:  # os.access says yes to root, even on a read-only file system
-        fd, tmp = __import__("tempfile").mkstemp(prefix=".ada-probe-", dir=probe)
+        fd, tmp = tempfile.mkstemp(prefix=".ada-probe-", dir=probe)
         os.close(fd)
         os.unlink(tmp)
     except OSError as e:
@@ -83,11 +84,11 @@ def _hours(seconds: float) -> str:
 
 
 def cmd_prepare(args) -> int:
+    if not args.sources and not args.remove:
+        raise UsageError("ada prepare: name audio files or folders to add, or --remove PATH")
     writable_dir(args.out, "--out")
     from ada.prepare import Recipe, prepare
 
-    if not args.sources and not args.remove:
-        raise UsageError("ada prepare: name audio files or folders to add, or --remove PATH")
     recipe = Recipe(normalise=not args.no_normalise, top_db=args.top_db, min_seconds=args.min_seconds)
     result = prepare(args.sources, args.out, recipe, workers=args.workers, eval_fraction=args.eval_fraction,
                      progress=not args.quiet, remove=args.remove or (), overwrite=args.overwrite)

@@ -5,6 +5,8 @@ import json
 import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -92,7 +94,7 @@ def test_lock_error_is_a_user_error():
 
 def _children(pid: int) -> list[int]:
     kids = []
-    for stat in __import__("pathlib").Path("/proc").glob("[0-9]*/stat"):
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -104,7 +106,7 @@ def _children(pid: int) -> list[int]:
 
 def _alive(pid: int) -> bool:
     try:
-        state = __import__("pathlib").Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return False
     return state != "Z"
@@ -112,8 +114,6 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_killing_prepare_leaves_no_orphan_workers(tmp_path):
-    import time
-
     src = tmp_path / "src"
     for i in range(12):
         write_audio(src / f"{i:02d}.wav", 44100, 3.0, 2, seed=i)
@@ -122,7 +122,7 @@ def test_killing_prepare_leaves_no_orphan_workers(tmp_path):
     deadline = time.time() + 60
     workers = []
     while len(workers) < 2 and time.time() < deadline and proc.poll() is None:
-        workers = [k for k in _children(proc.pid)]
+        workers = _children(proc.pid)
         time.sleep(0.05)
     assert len(workers) >= 2, "prepare never started its workers"
     proc.send_signal(signal.SIGKILL)
