@@ -35,11 +35,11 @@ def read(path: str | os.PathLike, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
         raise AudioError(f"unreadable: {e.strerror}") from e
     if size == 0:
         raise AudioError("empty file (0 bytes)")
-    overrun = _chunk_overrun(path, size)
+    overrun = _chunk_overrun(path, size) or _ogg_cut(path, size) or _mp3_cut(path, size)
     if overrun:
         raise AudioError(overrun)
-    try:
-        with sf.SoundFile(path) as f:
+    try:  # through a Python file object: libsndfile's own open fails on names that are not UTF-8
+        with open(path, "rb") as fh, sf.SoundFile(fh) as f:
             declared, rate, fmt = f.frames, f.samplerate, f.format
             data = f.read(dtype="float32", always_2d=True)
     except sf.LibsndfileError as e:
@@ -81,6 +81,50 @@ def _chunk_overrun(path: Path, size: int) -> str | None:
     return None
 
 
+def _ogg_cut(path: Path, size: int) -> str | None:
+    """For Ogg (Vorbis, Opus, FLAC in Ogg): a last page that runs past the end, or no end-of-stream page."""
+    with open(path, "rb") as f:
+        if f.read(4) != b"OggS":
+            return None
+        f.seek(max(0, size - (1 << 17)))
+        tail = f.read()
+    start = tail.rfind(b"OggS")
+    if start < 0 or len(tail) < start + 27:
+        return "truncated: the last Ogg page is cut off"
+    segments = tail[start + 26]
+    table = tail[start + 27 : start + 27 + segments]
+    if len(table) < segments or start + 27 + segments + sum(table) > len(tail):
+        return "truncated: the last Ogg page is cut off"
+    if not tail[start + 5] & 0x04:
+        return "truncated: the Ogg stream has no end-of-stream page"
+    return None
+
+
+def _mp3_cut(path: Path, size: int) -> str | None:
+    """For MP3 with a Xing/Info header (what encoders write): fewer bytes than the header declares."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 12)
+    if head[:3] == b"ID3" and len(head) >= 10:  # skip an ID3v2 tag: its size is 4 × 7 bits
+        tag = 10 + ((head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | (head[9] & 0x7F))
+        with open(path, "rb") as f:
+            f.seek(tag)
+            head, offset = f.read(1 << 12), tag
+    else:
+        offset = 0
+    if len(head) < 4 or head[0] != 0xFF or head[1] & 0xE0 != 0xE0:
+        return None
+    for mark in (b"Xing", b"Info"):
+        at = head.find(mark, 4, 64)
+        if at >= 0 and len(head) >= at + 16:
+            flags = struct.unpack(">I", head[at + 4 : at + 8])[0]
+            if flags & 0x2:  # the byte count is present (after the frame count when that is)
+                field = at + 8 + (4 if flags & 0x1 else 0)
+                declared = struct.unpack(">I", head[field : field + 4])[0]
+                if offset + declared > size + 128:  # allow a trailing ID3v1 tag's worth of slack
+                    return f"truncated: the MP3 header declares {declared} bytes, only {size - offset} present"
+    return None
+
+
 def trim_silence(x: np.ndarray, top_db: float = 60.0, frame: int = 1024, hop: int = 256) -> np.ndarray:
     """Cut leading and trailing frames whose RMS is `top_db` below the loudest frame."""
     if len(x) < frame:
@@ -97,6 +141,8 @@ def clean(x: np.ndarray, normalise: bool = True, top_db: float = 60.0, min_secon
     peak = float(np.max(np.abs(x))) if len(x) else 0.0
     if peak < silence_peak:
         raise AudioError(f"all-silent (peak {20 * np.log10(max(peak, 1e-12)):.0f} dBFS)")
+    if float(np.max(x) - np.min(x)) < 2 * silence_peak:  # a constant (DC) level is no sound either
+        raise AudioError(f"all-silent: a constant level of {float(np.mean(x)):+.3f} (DC), no variation")
     x = trim_silence(x, top_db)
     if len(x) < min_seconds * sample_rate:
         raise AudioError(f"too short: {len(x) / sample_rate:.3f} s of sound, need {min_seconds} s")

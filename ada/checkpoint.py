@@ -86,6 +86,7 @@ def restore_newest(mgr: ocp.CheckpointManager, args: Callable[[], Any], workdir:
                 shutil.rmtree(aside, ignore_errors=True)
                 shutil.move(str(workdir / CHECKPOINTS / str(step)), aside)
                 print(f"warning: moved checkpoint {step} to {aside}", file=sys.stderr)
+                mgr.reload()  # or the manager still counts the step and refuses to save it again
     if steps:
         if set_aside:
             mgr.reload()

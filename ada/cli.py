@@ -7,8 +7,76 @@ here and printed as one line with exit code 2; anything else is a bug and keeps 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import math
+import os
 import sys
+import tempfile
+from pathlib import Path
+
+
+class UsageError(Exception):
+    """A command line that cannot run as given (a bad path or value); the message says what to change."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one `error: ...` line (exit 2), like every other user error."""
+
+    def error(self, message):
+        print(f"error: {self.prog}: {' '.join(message.split())}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _ranged(kind, what: str, ok):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'a whole number' if kind is int else 'a number'}") \
+                from None
+        if (kind is float and not math.isfinite(value)) or not ok(value):
+            raise argparse.ArgumentTypeError(f"must be {what}, not {text}")
+        return value
+
+    parse.__name__ = what  # argparse names the type in some messages
+    return parse
+
+
+count = _ranged(int, "a whole number ≥ 1", lambda v: v >= 1)
+natural = _ranged(int, "a whole number ≥ 0", lambda v: v >= 0)
+positive = _ranged(float, "a finite number > 0", lambda v: v > 0)
+nonnegative = _ranged(float, "a finite number ≥ 0", lambda v: v >= 0)
+fraction = _ranged(float, "a fraction strictly between 0 and 1", lambda v: 0 < v < 1)
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        values = [natural(t) for t in text.split(",")]
+    except argparse.ArgumentTypeError as e:
+        raise argparse.ArgumentTypeError(f"{text!r}: a comma list of whole numbers ≥ 0 ({e})") from None
+    return values
+
+
+def writable_dir(path, what: str) -> Path:
+    """Refuse, before any work, an output folder that is a file or cannot be written."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{what} {path} is a file, not a folder; name a folder")
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UsageError(f"{what} {path}: {probe} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UsageError(f"{what} {path}: {probe} is not writable; choose another place or fix its permissions")
+    try:  # os.access says yes to root, even on a read-only file system
+        fd, tmp = tempfile.mkstemp(prefix=".ada-probe-", dir=probe)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as e:
+        raise UsageError(f"{what} {path}: cannot write in {probe} ({e.strerror or e})") from None
+    return path
 
 
 def _hours(seconds: float) -> str:
@@ -16,11 +84,16 @@ def _hours(seconds: float) -> str:
 
 
 def cmd_prepare(args) -> int:
+    if not args.sources and not args.remove:
+        raise UsageError("ada prepare: name audio files or folders to add, or --remove PATH")
+    writable_dir(args.out, "--out")
     from ada.prepare import Recipe, prepare
 
     recipe = Recipe(normalise=not args.no_normalise, top_db=args.top_db, min_seconds=args.min_seconds)
     result = prepare(args.sources, args.out, recipe, workers=args.workers, eval_fraction=args.eval_fraction,
-                     progress=not args.quiet)
+                     progress=not args.quiet, remove=args.remove or (), overwrite=args.overwrite)
+    for path in result.removed:
+        print(f"removed {path}")
     return _summarise(args.out, result)
 
 
@@ -36,7 +109,10 @@ def _summarise(out, result) -> int:
     for split in ("train", "eval"):
         part = [f for f in files if f["split"] == split]
         print(f"{split:5s} {len(part):6d} files {_hours(sum(f['length'] for f in part) / rate):>9s}")
-    print(f"prepared {len(files)} files into {out} ({result.reused} reused), rejected {len(result.rejects)}"
+    kept = f", {result.kept} kept from before" if getattr(result, "kept", 0) else ""
+    gone = f", {len(result.removed)} removed" if getattr(result, "removed", None) else ""
+    print(f"prepared {len(files)} files into {out} ({result.reused} reused{kept}{gone}), "
+          f"rejected {len(result.rejects)}"
           + (f" (see {out}/rejects.json)" if result.rejects else ""))
     return 0
 
@@ -63,13 +139,17 @@ def cmd_info(args) -> int:
 
 
 def cmd_corpus(args) -> int:
+    writable_dir(args.out, "--out")
     from ada.corpus import Variation, build
 
+    for name, (low, high) in (("--tempo", args.tempo), ("--velocity", args.velocity)):
+        if low > high:
+            raise UsageError(f"{name} {low:g} {high:g}: MIN is above MAX")
     variation = Variation(soundfonts=tuple(args.soundfonts.split(",")), presets=tuple(args.presets.split(",")),
                           tempo=tuple(args.tempo), transpose=args.transpose, velocity=tuple(args.velocity),
                           seed=args.seed)
     result, prepared = build(args.out, args.size, variation, workers=args.workers, timeout=args.timeout,
-                             only=args.pieces, progress=not args.quiet)
+                             only=args.pieces, progress=not args.quiet, overwrite=args.overwrite)
     for piece, why in result.failed.items():
         print(f"skipped {piece}: {why}", file=sys.stderr)
     code = _summarise(args.out, prepared)
@@ -96,19 +176,27 @@ def cmd_train(argv: list[str]) -> int:
         print("usage: ada train --config experiments/X.py --workdir DIR [--config.a.b=VALUE ...]\n")
         print(FLAGS.get_help())
         return 0
+    given = _config_file(argv)
+    if given is not None and not Path(given).is_file():
+        raise UsageError(f"--config {given}: no such config file (see experiments/*.py)")
     try:
         FLAGS(["ada train", *argv])
     except flags.Error as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    if FLAGS.config is None or FLAGS.workdir is None:
+        raise UsageError(" ".join(str(e).split())) from None
+    except (AttributeError, KeyError) as e:  # an override naming a field the config does not have
+        raise _unknown_field(e, argv, given) from None
+    except Exception as e:  # noqa: BLE001 - the config file is the user's code: its error is theirs
+        raise _unloadable(given, e) from None
+    if FLAGS["config"].value is None or FLAGS.workdir is None:
         print("error: ada train needs --config experiments/X.py and --workdir DIR", file=sys.stderr)
         return 2
+    config = _load_config(FLAGS, argv)
+    writable_dir(FLAGS.workdir, "--workdir")
     from ada.parallel import maybe_initialize_distributed
     from ada.train import train
 
     maybe_initialize_distributed(FLAGS.coordinator, FLAGS.num_processes, FLAGS.process_id)
-    _, result = train(FLAGS.config, FLAGS.workdir, progress=FLAGS.progress)
+    _, result = train(config, FLAGS.workdir, progress=FLAGS.progress)
     import jax
 
     if jax.process_index() == 0:
@@ -118,11 +206,47 @@ def cmd_train(argv: list[str]) -> int:
     return 0
 
 
+def _config_file(argv: list[str]) -> str | None:
+    for i, a in enumerate(argv):
+        if a == "--config" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--config="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def _unknown_field(e: Exception, argv: list[str], path) -> UsageError:
+    field = str(e).strip("\"'")
+    overrides = " ".join(a for a in argv if a.startswith("--config."))
+    return UsageError(f"unknown config field {field!r} in {overrides} (the fields are those of {path}, "
+                      "e.g. --config.train.steps=1000)")
+
+
+def _load_config(FLAGS, argv: list[str]):
+    """The config file with its overrides applied (loaded lazily by ml_collections): errors in one line."""
+    path = FLAGS["config"].config_filename
+    try:
+        return FLAGS.config
+    except (AttributeError, KeyError) as e:
+        raise _unknown_field(e, argv, path) from None
+    except (ValueError, TypeError) as e:
+        raise UsageError(f"bad config override: {' '.join(str(e).split())}") from None
+    except Exception as e:  # noqa: BLE001 - the config file is the user's code: its error is theirs
+        raise _unloadable(path, e) from None
+
+
+def _unloadable(path, e: Exception) -> UsageError:
+    cause = e.__cause__ or e
+    return UsageError(f"--config {path} cannot be loaded: {type(cause).__name__}: "
+                      f"{' '.join(str(cause).split())[:300]}")
+
+
 def cmd_encode(args) -> int:
+    writable_dir(args.out, "--out")
     from ada.encode import encode_dataset
 
     index = encode_dataset(args.level, args.data, args.out, window=args.window, batch_size=args.batch_size,
-                           progress=not args.quiet)
+                           progress=not args.quiet, overwrite=args.overwrite)
     codes = sum(f["length"] for f in index["files"])
     print(f"encoded {len(index['files'])} files into {args.out}: {codes:,d} codes, vocabulary {index['vocab']}, "
           f"{index['rate']:g} codes/s")
@@ -130,6 +254,7 @@ def cmd_encode(args) -> int:
 
 
 def cmd_sample(args) -> int:
+    writable_dir(args.out, "--out")
     from ada.render import sample_stack
 
     result = sample_stack(args.stack, args.seconds, args.num, args.out, args.temperature, args.seed, args.chunk)
@@ -139,6 +264,7 @@ def cmd_sample(args) -> int:
 
 
 def cmd_reconstruct(args) -> int:
+    writable_dir(args.out, "--out")
     from ada.render import reconstruct_excerpts
 
     result = reconstruct_excerpts(args.stack, args.out, levels=args.levels, seconds=args.seconds, input=args.input,
@@ -151,6 +277,7 @@ def cmd_reconstruct(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    writable_dir(Path(args.out).parent, "--out's folder")
     from ada.bench import run
 
     results = run(args.out, args.data, quick=args.quick)
@@ -159,6 +286,8 @@ def cmd_bench(args) -> int:
 
 
 def cmd_eval(args) -> int:
+    if args.out:
+        writable_dir(Path(args.out).parent, "--out's folder")
     from ada.evaluate import evaluate_all
 
     table = evaluate_all(args.workdir, args.data, out=args.out, crops=args.crops, excerpts=args.excerpts,
@@ -168,10 +297,10 @@ def cmd_eval(args) -> int:
 
 
 def cmd_profile(args) -> int:
+    writable_dir(args.workdir, "--workdir")
     from ada.profile import profile
 
-    rfs = [int(r) for r in args.rf.split(",")]
-    result = profile(args.data, rfs, args.workdir, steps=args.steps, progress=not args.quiet)
+    result = profile(args.data, args.rf, args.workdir, steps=args.steps, progress=not args.quiet)
     for r, v in result["nll"].items():
         print(f"rf {int(r):6d}  eval NLL {v:.3f}")
     print(f"plot: {args.workdir}/profile.png")
@@ -179,17 +308,22 @@ def cmd_profile(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ada", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="ada", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("prepare", help="audio files or folders -> 16 kHz 8-bit μ-law token dataset")
-    p.add_argument("sources", nargs="+", help="audio files or folders (searched recursively)")
-    p.add_argument("--out", required=True, help="dataset directory (created, or resumed)")
-    p.add_argument("--workers", type=int, default=None, help="parallel decoders (default: all cores)")
-    p.add_argument("--eval-fraction", type=float, default=0.01, help="share of files held out (default 1%%)")
+    p.add_argument("sources", nargs="*", help="audio files or folders (searched recursively)")
+    p.add_argument("--out", required=True, help="dataset directory: created, resumed, or added to (files of an "
+                   "audio dataset there that are not named again are kept)")
+    p.add_argument("--remove", action="append", metavar="PATH", help="take the files at or under PATH out of the "
+                   "dataset (repeat for more); nothing else is ever removed")
+    p.add_argument("--overwrite", action="store_true", help="replace a dataset of another kind or recipe in --out "
+                   "(refused without it)")
+    p.add_argument("--workers", type=count, default=None, help="parallel decoders (default: all cores)")
+    p.add_argument("--eval-fraction", type=fraction, default=0.01, help="share of files held out (default 1%%)")
     p.add_argument("--no-normalise", action="store_true", help="keep levels as recorded (default: peak-normalise)")
-    p.add_argument("--top-db", type=float, default=60.0, help="silence threshold below peak for trimming")
-    p.add_argument("--min-seconds", type=float, default=0.1, help="reject files shorter than this after trimming")
+    p.add_argument("--top-db", type=positive, default=60.0, help="silence threshold below peak for trimming")
+    p.add_argument("--min-seconds", type=nonnegative, default=0.1, help="reject files shorter than this after trimming")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_prepare)
 
@@ -202,13 +336,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", choices=("small", "full"), default="small")
     p.add_argument("--soundfonts", default="fluidr3,musescore", help="comma list of: fluidr3, musescore")
     p.add_argument("--presets", default="grand,bright", help="comma list of: grand, bright")
-    p.add_argument("--tempo", type=float, nargs=2, default=(0.9, 1.1), metavar=("MIN", "MAX"))
-    p.add_argument("--transpose", type=int, default=2, help="± semitones")
-    p.add_argument("--velocity", type=float, nargs=2, default=(0.8, 1.2), metavar=("MIN", "MAX"))
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--workers", type=int, default=None)
-    p.add_argument("--timeout", type=float, default=180.0, help="seconds allowed per piece")
+    p.add_argument("--tempo", type=positive, nargs=2, default=(0.9, 1.1), metavar=("MIN", "MAX"))
+    p.add_argument("--transpose", type=natural, default=2, help="± semitones")
+    p.add_argument("--velocity", type=positive, nargs=2, default=(0.8, 1.2), metavar=("MIN", "MAX"))
+    p.add_argument("--seed", type=natural, default=0)
+    p.add_argument("--workers", type=count, default=None)
+    p.add_argument("--timeout", type=positive, default=180.0, help="seconds allowed per piece")
     p.add_argument("--pieces", nargs="+", default=None, help="music21 corpus paths instead of --size")
+    p.add_argument("--overwrite", action="store_true", help="replace a dataset not made by `ada corpus` in --out")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_corpus)
 
@@ -216,51 +351,53 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", required=True, help="workdir of a trained ADA level")
     p.add_argument("--data", required=True, help="dataset the level reads (audio, or the codes below it)")
     p.add_argument("--out", required=True, help="dataset of codes to write (resumable)")
-    p.add_argument("--window", type=int, default=16384, help="steps encoded per window (memory, not results)")
-    p.add_argument("--batch-size", type=int, default=8, help="windows per device batch")
+    p.add_argument("--overwrite", action="store_true", help="replace a dataset of another kind, model, checkpoint "
+                   "or input in --out (refused without it)")
+    p.add_argument("--window", type=count, default=16384, help="steps encoded per window (memory, not results)")
+    p.add_argument("--batch-size", type=count, default=8, help="windows per device batch")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_encode)
 
     p = sub.add_parser("sample", help="draw music from a stack's prior and render it down to WAV")
     p.add_argument("--stack", required=True, help='JSON: {"levels": [workdir, ...], "prior": workdir}')
-    p.add_argument("--seconds", type=float, default=4.0)
-    p.add_argument("--num", type=int, default=4, help="pieces, sampled as one batch")
+    p.add_argument("--seconds", type=positive, default=4.0)
+    p.add_argument("--num", type=count, default=4, help="pieces, sampled as one batch")
     p.add_argument("--out", required=True, help="folder for the WAVs and index.html")
-    p.add_argument("--temperature", type=float, default=1.0)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--chunk", type=int, default=16000, help="steps per compiled sampling loop (memory)")
+    p.add_argument("--temperature", type=nonnegative, default=1.0)
+    p.add_argument("--seed", type=natural, default=0)
+    p.add_argument("--chunk", type=count, default=16000, help="steps per compiled sampling loop (memory)")
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("reconstruct", help="encode real audio through N levels and sample it back")
     p.add_argument("--stack", required=True)
-    p.add_argument("--levels", type=int, default=1)
+    p.add_argument("--levels", type=count, default=1)
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--input", help="an audio file")
     source.add_argument("--data", help="a prepared audio dataset: reconstruct excerpts of its eval split")
-    p.add_argument("--offset", type=float, default=0.0, help="seconds into --input")
-    p.add_argument("--excerpts", type=int, default=3)
-    p.add_argument("--seconds", type=float, default=4.0)
+    p.add_argument("--offset", type=nonnegative, default=0.0, help="seconds into --input")
+    p.add_argument("--excerpts", type=count, default=3)
+    p.add_argument("--seconds", type=positive, default=4.0)
     p.add_argument("--out", required=True)
-    p.add_argument("--temperature", type=float, default=1.0)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--chunk", type=int, default=16000)
+    p.add_argument("--temperature", type=nonnegative, default=1.0)
+    p.add_argument("--seed", type=natural, default=0)
+    p.add_argument("--chunk", type=count, default=16000)
     p.set_defaults(func=cmd_reconstruct)
 
     p = sub.add_parser("eval", help="NLL, code usage and reconstruction distances of trained models")
     p.add_argument("--workdir", required=True, action="append", help="a trained workdir (repeat for a table)")
     p.add_argument("--data", required=True, help="the dataset the models read")
-    p.add_argument("--crops", type=int, default=256, help="crops per split for the NLL")
-    p.add_argument("--excerpts", type=int, default=3, help="eval excerpts to reconstruct (levels over audio)")
-    p.add_argument("--samples", type=int, default=2, help="reconstructions per excerpt")
-    p.add_argument("--seconds", type=float, default=2.0, help="length of each excerpt")
+    p.add_argument("--crops", type=count, default=256, help="crops per split for the NLL")
+    p.add_argument("--excerpts", type=natural, default=3, help="eval excerpts to reconstruct (levels over audio)")
+    p.add_argument("--samples", type=count, default=2, help="reconstructions per excerpt")
+    p.add_argument("--seconds", type=positive, default=2.0, help="length of each excerpt")
     p.add_argument("--out", help="write OUT.json and OUT.md (the table)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("profile", help="predictability profile: NLL of a 3-layer predictor against its receptive field")
     p.add_argument("--data", required=True)
-    p.add_argument("--rf", default="0,1,2,4,8,16,32,64,128,256,512,1024")
+    p.add_argument("--rf", type=_int_list, default="0,1,2,4,8,16,32,64,128,256,512,1024")
     p.add_argument("--workdir", required=True, help="one training workdir per receptive field, and the plot")
-    p.add_argument("--steps", type=int, default=500, help="training steps per receptive field")
+    p.add_argument("--steps", type=count, default=500, help="training steps per receptive field")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_profile)
 
@@ -281,9 +418,30 @@ def user_errors() -> tuple[type[Exception], ...]:
     from ada.config import ConfigError
     from ada.corpus import CorpusError
     from ada.dataset import DatasetError
+    from ada.lock import LockError
     from ada.train import TrainingDiverged
 
-    return AudioError, ConfigError, CorpusError, DatasetError, TrainingDiverged
+    return AudioError, ConfigError, CorpusError, DatasetError, LockError, TrainingDiverged, UsageError
+
+
+# OS errors that are the machine's state rather than a bug: disk full, quota, read-only, permissions
+_ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def _environment_cause(e: BaseException) -> str | None:
+    """The disk-full (or read-only, or permission) error behind `e`, however wrapped: Orbax's
+    asynchronous saves and tensorstore report it inside their own exceptions."""
+    seen = set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.errno in _ENVIRONMENT_ERRNOS:
+            return f"{e.strerror}: {e.filename}" if e.filename else str(e.strerror or e)
+        text = str(e)
+        for code in _ENVIRONMENT_ERRNOS:
+            if os.strerror(code) in text:
+                return f"{os.strerror(code)} ({' '.join(text.split())[:200]})"
+        e = e.__cause__ or e.__context__
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -291,13 +449,28 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.getLogger("absl").setLevel(logging.ERROR)  # orbax's notes on read-only checkpoint dirs
     argv = sys.argv[1:] if argv is None else argv
+    for stream in (sys.stdout, sys.stderr):  # file names that are not UTF-8 are printed, escaped, not fatal
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         if argv[:1] == ["train"]:
             return cmd_train(argv[1:])
         args = build_parser().parse_args(argv)
         return args.func(args)
+    except SystemExit:  # argparse's one line, already printed; not worth importing jax for user_errors()
+        raise
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     except user_errors() as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except Exception as e:
+        cause = _environment_cause(e)
+        if cause is None:
+            raise
+        print(f"error: {cause}; free some space or fix the permissions, then rerun the same command to resume",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted; rerun the same command to resume", file=sys.stderr)

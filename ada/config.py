@@ -122,4 +122,14 @@ def validate(config, data: Dataset, devices: int, processes: int):
     for field in ("steps", "log_every", "eval_every", "checkpoint_every"):
         if t[field] < 1:
             raise ConfigError(f"train.{field} must be at least 1")
+    for field in ("batch_size", "eval_batch_size", "eval_crops"):
+        if d[field] < 1:
+            raise ConfigError(f"data.{field} must be at least 1")
+    for split, remedy in (("train", "more data"), ("eval", "a larger `ada prepare --eval-fraction`")):
+        files = data.split(split)
+        if not any(f["length"] >= d.crop for f in files):
+            longest = max((f["length"] for f in files), default=0)
+            raise ConfigError(f"{data.root}: the {split} split has no file of data.crop={d.crop} tokens "
+                              f"({len(files)} files, longest {longest}); use a shorter --config.data.crop or "
+                              f"{remedy}")
     return spec

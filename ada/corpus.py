@@ -25,9 +25,9 @@ import pretty_midi
 import soundfile as sf
 from tqdm import tqdm
 
-from ada import SAMPLE_RATE
+from ada import SAMPLE_RATE, lock
 from ada.atomic import atomic_path, write_json
-from ada.prepare import prepare
+from ada.prepare import die_with_parent, prepare
 
 SOUNDFONTS = {
     "fluidr3": ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "fluid-soundfont-gm"),
@@ -172,7 +172,8 @@ def _drop_repeats(score):
     return score
 
 
-def _child(piece, variant, out, conn):
+def _child(piece, variant, out, conn, parent):
+    die_with_parent(parent)
     try:
         conn.send(("ok", render_piece(piece, variant, out)))
     except Exception as e:
@@ -190,7 +191,8 @@ def render_all(todo: list[tuple[str, dict, Path]], workers: int, timeout: float,
         while queue and len(running) < workers:
             piece, variant, out = queue.pop(0)
             recv, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(piece, variant, out, send), daemon=True)
+            proc = ctx.Process(target=_child, args=(piece, variant, out, send, os.getpid()),
+                               daemon=True)
             proc.start()
             running[piece] = (proc, recv, time.monotonic())
         for piece, (proc, recv, started) in list(running.items()):
@@ -220,11 +222,15 @@ class CorpusResult:
 
 
 def build(out, size: str = "small", variation: Variation = Variation(), workers: int | None = None,
-          timeout: float = 180.0, only: list[str] | None = None, progress: bool = True):
+          timeout: float = 180.0, only: list[str] | None = None, progress: bool = True, overwrite: bool = False):
     """Render the corpus into OUT/renders (reusing renders already there), then `prepare` OUT."""
+    with lock.hold(out, "ada corpus"):
+        return _build(Path(out), size, variation, workers, timeout, only, progress, overwrite)
+
+
+def _build(out: Path, size, variation, workers, timeout, only, progress, overwrite):
     started = time.monotonic()
     check_tools(variation.soundfonts)
-    out = Path(out)
     renders = out / RENDERS
     renders.mkdir(parents=True, exist_ok=True)
     chosen = only or pieces(size)
@@ -247,6 +253,7 @@ def build(out, size: str = "small", variation: Variation = Variation(), workers:
     good = [files[p] for p in chosen if p not in failed]
     if not good:
         raise CorpusError(f"no piece rendered; first failure: {next(iter(failed.values()), 'none')}")
-    result = prepare(good, out, workers=workers, progress=progress)
+    result = prepare(good, out, workers=workers, progress=progress, exact=True, command="ada corpus",
+                     overwrite=overwrite)
     seconds = sum(f["length"] for f in result.index.get("files", [])) / SAMPLE_RATE
     return CorpusResult(seconds, len(good), failed, time.monotonic() - started), result

@@ -99,7 +99,62 @@ def open_dataset(root: str | os.PathLike) -> Dataset:
         path = root / shard["name"]
         if not path.is_file():
             raise DatasetError(f"{root}: shard {shard['name']} listed in {INDEX} is missing")
+        damage = shard_damage(path, shard["length"], np.dtype(index["dtype"]))
+        if damage:
+            raise DatasetError(f"{path}: {damage}; the dataset is damaged: rerun the command that made it "
+                               "(the same `ada prepare` or `ada encode`) to rebuild the shard")
     return Dataset(root, index)
+
+
+def shard_damage(path: Path, length: int, dtype: np.dtype) -> str | None:
+    """What is wrong with a shard file (truncated, another shape or type), or None when it is whole.
+
+    Reads only the .npy header and the file size, so opening a large dataset stays instant.
+    """
+    try:
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                np.lib.format.read_array_header_2_0
+            shape, _, stored = read_header(f)
+            header = f.tell()
+    except (OSError, ValueError) as e:
+        return f"not a readable .npy shard ({e})"
+    if shape != (length,) or stored != dtype:
+        return f"holds {stored} {shape}, the index says {dtype} ({length},)"
+    size, need = path.stat().st_size, header + length * dtype.itemsize
+    if size < need:
+        return f"truncated: {size} bytes, {need} expected"
+    return None
+
+
+def read_index(root: str | os.PathLike) -> dict | None:
+    """The index of whatever dataset is in `root`, unchecked (None when there is none or it is unreadable):
+    for writers deciding whether they may write there."""
+    try:
+        return json.loads((Path(root) / INDEX).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def describe(index: dict) -> str:
+    """What a dataset holds and what made it, in a few words, for messages."""
+    kind = index.get("kind", "tokens")
+    made = index.get("made_by", {})
+    if kind == "codes":
+        what = f"codes (vocabulary {index.get('vocab')}) of level {index.get('level')} step {index.get('level_step')}" \
+               f" over {index.get('source')}"
+    else:
+        what = f"{kind} (vocabulary {index.get('vocab')})"
+    return what + (f", made by `{made['command']}`" if made.get("command") else "")
+
+
+def refuse_same_dir(out: str | os.PathLike, inputs, what: str = "input") -> None:
+    """--out must not be one of the inputs: writing there would replace what is being read."""
+    for i in inputs:
+        if Path(out).resolve() == Path(i).resolve():
+            raise DatasetError(f"--out {out} is the {what} itself; writing there would destroy it: "
+                               "choose another --out")
 
 
 def split_of(sha256: str, eval_fraction: float) -> str:
@@ -132,7 +187,7 @@ def write_dataset(root: str | os.PathLike, entries: list[dict], load: Callable[[
         if data.size and int(data.max()) >= vocab:
             raise DatasetError(f"token {int(data.max())} out of range for vocabulary {vocab}")
         name = f"shard-{len(shards):05d}-{hashlib.sha256(data.tobytes()).hexdigest()[:12]}.npy"
-        if not (root / name).is_file():
+        if not (root / name).is_file() or shard_damage(root / name, data.size, dtype):
             save_npy(root / name, data)
         offset = 0
         for e, a in zip(group, arrays, strict=False):

@@ -14,9 +14,9 @@ import jax
 import numpy as np
 from tqdm import tqdm
 
-from ada import checkpoint, windows
+from ada import checkpoint, lock, windows
 from ada.config import ConfigError
-from ada.dataset import DatasetError, WorkCache, open_dataset, write_dataset
+from ada.dataset import DatasetError, WorkCache, describe, open_dataset, read_index, refuse_same_dir, write_dataset
 from ada.parallel import shardings
 
 
@@ -78,8 +78,39 @@ def _finished(out: Path, fingerprint: str, src) -> dict | None:
     return index if same else None
 
 
-def encode_dataset(level, data, out, window: int = 16384, batch_size: int = 8, progress: bool = True) -> dict:
-    """Encode every file of `data` with the level in workdir `level`; returns the new index."""
+def _refuse_other(out: Path, overwrite: bool, fingerprint: str | None = None, src=None) -> None:
+    """A dataset in `out` that is not these codes (another kind, model, checkpoint or input) stays, unless
+    `overwrite`. Without `fingerprint` only the kind is checked (before the level is loaded)."""
+    index = read_index(out)
+    if index is None or overwrite:
+        return
+    if index.get("kind") != "codes":
+        why = f"it holds {describe(index)}"
+    elif fingerprint and (index.get("level_fingerprint") != fingerprint
+                          or index.get("source_files") != _files_digest(src)):
+        why = f"it holds other codes: {describe(index)}"
+    else:
+        return
+    raise DatasetError(f"{out} already holds a dataset and {why}; choose another --out, or add --overwrite to "
+                       "replace it")
+
+
+def encode_dataset(level, data, out, window: int = 16384, batch_size: int = 8, progress: bool = True,
+                   overwrite: bool = False) -> dict:
+    """Encode every file of `data` with the level in workdir `level`; returns the new index.
+
+    `out` may not be `data`; a dataset of another kind, or codes of another model, checkpoint or
+    input there, is refused unless `overwrite`.
+    """
+    out = Path(out)
+    refuse_same_dir(out, [data], "--data dataset")
+    refuse_same_dir(out, [level], "--level workdir")
+    _refuse_other(out, overwrite)
+    with lock.hold(out, "ada encode"):
+        return _encode(level, data, out, window, batch_size, progress, overwrite)
+
+
+def _encode(level, data, out: Path, window: int, batch_size: int, progress: bool, overwrite: bool) -> dict:
     trained = load_level(level)
     spec, step = trained.spec, trained.step
     src = open_dataset(data)
@@ -89,7 +120,7 @@ def encode_dataset(level, data, out, window: int = 16384, batch_size: int = 8, p
     encoder = LevelEncoder(trained.model, trained.variables, spec, window, batch_size)
     record = Path(level, checkpoint.CONFIG_FILE).read_text() + str(step)
     fingerprint = hashlib.sha256(record.encode()).hexdigest()[:12]
-    out = Path(out)
+    _refuse_other(out, overwrite, fingerprint, src)
     done = _finished(out, fingerprint, src)
     if done:
         return done
@@ -109,6 +140,8 @@ def encode_dataset(level, data, out, window: int = 16384, batch_size: int = 8, p
                           rate=src.rate / hop,
                           meta={"kind": "codes", "level": str(Path(level).resolve()), "level_step": step,
                                 "hop": hop, "source": str(Path(data).resolve()), "skipped_short": skipped,
-                                "level_fingerprint": fingerprint, "source_files": _files_digest(src)})
+                                "level_fingerprint": fingerprint, "source_files": _files_digest(src),
+                                "made_by": {"command": "ada encode", "level": str(Path(level).resolve()),
+                                            "level_step": step, "source": str(Path(data).resolve())}})
     work.clear()
     return index

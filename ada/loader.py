@@ -9,6 +9,7 @@ proportion to the number of crops it holds. Each JAX process reads its own slice
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from typing import Iterator
@@ -55,6 +56,40 @@ class _ToBatch(grain.transforms.Map):
 
     def map(self, element):
         return {"tokens": element}
+
+
+class Resumable:
+    """The train iterator, restorable onto a dataset that changed since the checkpoint was saved.
+
+    Grain refuses a saved state whose data source (its repr: path, crop, files, tokens) differs from
+    the current one. Since record i is a pure function of (seed, i) over whatever the dataset holds,
+    the stream simply goes on from the saved record position over the new data; `changed` then says
+    (before, now) so the trainer can report it.
+    """
+
+    def __init__(self, iterator):
+        self.iterator, self.changed = iterator, None
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self.iterator)
+
+    def get_state(self):
+        return self.iterator.get_state()
+
+    def set_state(self, state) -> None:
+        saved, now = json.loads(state), json.loads(self.iterator.get_state())
+        if saved.get("data_source") != now.get("data_source"):
+            self.changed = (saved.get("data_source"), now.get("data_source"))
+            saved["data_source"] = now["data_source"]
+            state = json.dumps(saved, indent=4).encode()
+        self.iterator.set_state(state)
+
+    def start_prefetch(self) -> None:
+        if hasattr(self.iterator, "start_prefetch"):
+            self.iterator.start_prefetch()
 
 
 def process_shard() -> tuple[int, int]:

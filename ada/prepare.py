@@ -13,14 +13,27 @@ import hashlib
 import json
 import multiprocessing
 import os
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
-from ada import SAMPLE_RATE, audio, mulaw
+from ada import SAMPLE_RATE, audio, lock, mulaw
 from ada.atomic import write_json
-from ada.dataset import INDEX, REJECTS, Dataset, DatasetError, WorkCache, assign_splits, open_dataset, write_dataset
+from ada.dataset import (
+    REJECTS,
+    Dataset,
+    DatasetError,
+    WorkCache,
+    assign_splits,
+    describe,
+    read_index,
+    refuse_same_dir,
+    shard_damage,
+    write_dataset,
+)
 
 AUDIO_SUFFIXES = {".wav", ".wave", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".aifc"}
 
@@ -43,6 +56,8 @@ class PrepareResult:
     index: dict
     rejects: list[dict] = field(default_factory=list)
     reused: int = 0
+    kept: int = 0  # files of the dataset already there that were not named again and stay
+    removed: list[str] = field(default_factory=list)  # paths taken out by `remove`
 
 
 def find_audio(sources: list[str | os.PathLike]) -> tuple[list[Path], list[dict]]:
@@ -57,6 +72,18 @@ def find_audio(sources: list[str | os.PathLike]) -> tuple[list[Path], list[dict]
         else:
             rejects.append({"path": str(src), "reason": "does not exist"})
     return sorted({p.resolve() for p in found}), rejects
+
+
+def die_with_parent(parent: int) -> None:
+    """In a worker process: have the kernel kill it when `parent` dies (Linux), so that kill -9 of a
+    long job leaves no orphan workers behind."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before we asked
+        os._exit(1)
 
 
 def sha256_of(path: Path) -> str:
@@ -90,25 +117,72 @@ def _process(path: Path, recipe: Recipe, work: WorkCache, reusable: frozenset) -
     return {**result, "length": int(tokens.size)}
 
 
-def _previous(out: Path, recipe: Recipe) -> Dataset | None:
-    """The dataset already in `out`, if it was made with the same recipe."""
-    if not (out / INDEX).is_file():
+def _previous(out: Path, recipe: Recipe, overwrite: bool, command: str, exact: bool) -> Dataset | None:
+    """The audio dataset already in `out` to add to (None when there is none, or `overwrite`).
+
+    Another kind of dataset, or audio made with another recipe, is refused unless `overwrite`.
+    Entries in damaged shards are dropped (with a warning): they come back when their sources are named.
+    """
+    index = read_index(out)
+    if index is None or overwrite:
         return None
-    try:
-        ds = open_dataset(out)
-    except DatasetError:
-        return None
-    return ds if ds.index.get("recipe") == asdict(recipe) else None
+    why = None
+    if index.get("kind") != "audio":
+        why = f"it holds {describe(index)}, not audio"
+    elif index.get("recipe") != asdict(recipe):
+        why = f"it was prepared with another recipe ({index.get('recipe')}; now {asdict(recipe)})"
+    elif exact and index.get("made_by", {}).get("command", command) != command:
+        why = f"it holds {describe(index)}, and `{command}` would replace its files"
+    if why:
+        raise DatasetError(f"{out} already holds a dataset and {why}; choose another --out, or add --overwrite "
+                           "to replace it")
+    ds = Dataset(out, index)
+    damaged = {sh["name"] for sh in index.get("shards", []) if not (out / sh["name"]).is_file()
+               or shard_damage(out / sh["name"], sh["length"], np.dtype(index["dtype"]))}
+    if damaged:
+        lost = [f for f in index["files"] if f["shard"] in damaged]
+        print(f"warning: {out}: shard(s) {', '.join(sorted(damaged))} damaged; their {len(lost)} file(s) are "
+              "kept only if named again", file=sys.stderr)
+        ds.index = {**index, "files": [f for f in index["files"] if f["shard"] not in damaged]}
+    return ds
+
+
+def _under(path: str, root: Path) -> bool:
+    p = Path(path)
+    return p == root or root in p.parents
 
 
 def prepare(sources, out, recipe: Recipe = Recipe(), workers: int | None = None,
-            eval_fraction: float = 0.01, progress: bool = True, shard_tokens: int | None = None) -> PrepareResult:
-    """Turn audio files and folders into a token dataset in `out` (resumable, idempotent)."""
+            eval_fraction: float = 0.01, progress: bool = True, shard_tokens: int | None = None, *,
+            remove=(), overwrite: bool = False, exact: bool = False, command: str = "ada prepare") -> PrepareResult:
+    """Turn audio files and folders into a token dataset in `out` (resumable, idempotent).
+
+    An audio dataset already in `out` grows: its files not named again are kept, a file named again
+    with new content is replaced, and only the files or folders in `remove` are taken out. `exact`
+    (for `ada corpus`) makes the dataset hold exactly the named files. A dataset of another kind or
+    recipe in `out` is refused unless `overwrite`, and `out` may not be one of the sources.
+    """
     out = Path(out)
+    refuse_same_dir(out, [s for s in sources if Path(s).is_dir()], "source folder")
+    with lock.hold(out, command):
+        return _prepare(sources, out, recipe, workers, eval_fraction, progress, shard_tokens, remove, overwrite,
+                        exact, command)
+
+
+def _prepare(sources, out: Path, recipe, workers, eval_fraction, progress, shard_tokens, remove, overwrite, exact,
+             command) -> PrepareResult:
+    previous = _previous(out, recipe, overwrite, command, exact)
+    removing = [Path(r).resolve() for r in remove]
+    old_files = previous.files if previous else []
+    for r in removing:
+        if not any(_under(f["path"], r) for f in old_files):
+            raise DatasetError(f"--remove {r}: no file of {out} is at or under that path; nothing removed "
+                               "(`ada info` lists the dataset; paths are as prepared, absolute)")
+    if removing and not sources and all(any(_under(f["path"], r) for r in removing) for f in old_files):
+        raise DatasetError(f"--remove would take every file out of {out}; delete the folder instead")
     files, rejects = find_audio(sources)
     work = WorkCache(out, recipe.key())
-    previous = _previous(out, recipe)
-    old = {f["sha256"]: f for f in previous.files} if previous else {}
+    old = {f["sha256"]: f for f in old_files}
     reusable = frozenset(old)
     workers = workers or os.cpu_count() or 1
     bar = tqdm(total=len(files), unit="file", desc="prepare", disable=not progress)
@@ -119,7 +193,8 @@ def prepare(sources, out, recipe: Recipe = Recipe(), workers: int | None = None,
             bar.update()
     else:
         ctx = multiprocessing.get_context("spawn")  # safe even when the caller has imported jax
-        with cf.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=die_with_parent,
+                                    initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(_process, p, recipe, work, reusable) for p in files]
             for fut in cf.as_completed(futures):
                 results.append(fut.result())
@@ -136,6 +211,15 @@ def prepare(sources, out, recipe: Recipe = Recipe(), workers: int | None = None,
             seen[r["sha256"]] = r["path"]
             entries.append({"path": r["path"], "sha256": r["sha256"],
                             "length": r.get("length") or old[r["sha256"]]["length"]})
+    named = {str(p) for p in files}
+    fresh = bool(entries)
+    removed = sorted(f["path"] for f in old_files if any(_under(f["path"], r) for r in removing))
+    kept = [] if exact else [
+        {k: f[k] for k in ("path", "sha256", "length")} for f in old_files
+        if f["sha256"] not in seen and f["path"] not in named and f["path"] not in removed]
+    entries = sorted(entries + kept, key=lambda e: e["path"])
+    if removed:
+        entries = [e for e in entries if e["path"] not in removed]
     assign_splits(entries, eval_fraction, {sha: f["split"] for sha, f in old.items()})
 
     def load(entry):
@@ -144,11 +228,30 @@ def prepare(sources, out, recipe: Recipe = Recipe(), workers: int | None = None,
         return work.get(entry["sha256"])
 
     rejects.sort(key=lambda r: r["path"])
-    write_json(out / REJECTS, rejects)
-    if not entries:
+    if removed and not entries:
+        raise DatasetError(f"--remove would take every file out of {out}; delete the folder instead")
+    if not fresh and not removed:  # nothing usable named: the dataset there stays exactly as it was
+        if previous is None:
+            write_json(out / REJECTS, rejects)
         return PrepareResult(index={}, rejects=rejects)
+    if previous is not None and not exact:  # earlier rejects of sources not looked at again stay listed
+        looked = named | {r["path"] for r in rejects}
+        rejects += [r for r in _old_rejects(out) if r["path"] not in looked]
+        rejects.sort(key=lambda r: r["path"])
+    write_json(out / REJECTS, rejects)
+    before = previous.index.get("made_by", {}).get("sources", []) if previous is not None and not exact else []
+    made_by = {"command": command, "sources": sorted(set(before) | {str(Path(s).resolve()) for s in sources}),
+               **({"removed": removed} if removed else {})}
     index = write_dataset(out, entries, load, vocab=mulaw.LEVELS, rate=recipe.sample_rate,
-                          meta={"kind": "audio", "recipe": asdict(recipe)},
+                          meta={"kind": "audio", "recipe": asdict(recipe), "made_by": made_by},
                           **({"shard_tokens": shard_tokens} if shard_tokens else {}))
     work.clear()
-    return PrepareResult(index=index, rejects=rejects, reused=sum(e["sha256"] in old for e in entries))
+    reused = sum(e["sha256"] in old for e in entries)
+    return PrepareResult(index=index, rejects=rejects, reused=reused, kept=len(kept), removed=removed)
+
+
+def _old_rejects(out: Path) -> list[dict]:
+    try:
+        return json.loads((out / REJECTS).read_text())
+    except (OSError, ValueError):
+        return []

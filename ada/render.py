@@ -94,6 +94,7 @@ def sample_stack(stack_path, seconds: float, num: int, out, temperature: float =
     page = write_page(out, f"ADA samples: {stack.path.name}", meta, rows)
     write_json(out / "samples.json", {**meta, "files": [str(p.name) for p in paths], "measures": measures,
                                       "corpus_measures": corpus})
+    _remove_stale(out, "sample-*", paths)
     return Rendered(page, paths, took)
 
 
@@ -118,6 +119,14 @@ def _measure_lines(measures: dict, corpus: dict) -> dict:
         lines["noisiness (flatness over the corpus's)"] = round(measures["flatness"]["mean"]
                                                                  / max(corpus["flatness"]["mean"], 1e-9), 2)
     return lines
+
+
+def _remove_stale(out: Path, pattern: str, written: list[Path]) -> None:
+    """WAVs (and their spectrograms) of an earlier, larger run in the same folder: not this page's."""
+    keep = {p.stem for p in written}
+    for old in out.glob(pattern):
+        if old.stem not in keep and old.suffix in (".wav", ".png"):
+            old.unlink()
 
 
 def excerpts_from(data, split: str, count: int, frames: int) -> list[tuple[str, np.ndarray]]:
@@ -185,6 +194,8 @@ def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]
             meta[f"mean {key.replace('_', ' ')}"] = round(float(np.mean([r[key] for r in results])), 4)
     page = write_page(out, f"ADA reconstructions: {stack.path.name}", meta, rows)
     write_json(out / "reconstructions.json", {**meta, "excerpts": results})
+    _remove_stale(out, "original-*", [out / f"original-{n:02d}.wav" for n in range(len(excerpts))])
+    _remove_stale(out, "reconstruction-*", [out / f"reconstruction-{n:02d}.wav" for n in range(len(excerpts))])
     return Reconstructions(page, results, meta)
 
 

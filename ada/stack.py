@@ -15,9 +15,10 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ada import checkpoint
+from ada import SAMPLE_RATE, checkpoint
 from ada.checkpoint import Trained
 from ada.config import ConfigError
+from ada.dataset import read_index
 from ada.mulaw import LEVELS
 from ada.sample import Sampler
 
@@ -73,6 +74,12 @@ def load_stack(path, need_prior: bool = True, levels: int | None = None) -> Stac
         raise ConfigError(f"{path}: not valid JSON ({e})") from e
     if not isinstance(raw, dict) or not isinstance(raw.get("levels"), list) or not raw["levels"]:
         raise ConfigError(f'{path}: expected {{"levels": [workdir, ...], "prior": workdir}}')
+    named = [("levels", n) for n in raw["levels"]] + ([("prior", raw["prior"])] if raw.get("prior") is not None
+                                                       else [])
+    for role, name in named:
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f'{path}: "{role}" holds {json.dumps(name)}; each entry must be a workdir path '
+                              '(a string), e.g. {"levels": ["workdirs/level1"], "prior": "workdirs/prior"}')
     if levels and levels > len(raw["levels"]):
         raise ConfigError(f"{path}: asked for {levels} levels but the stack has {len(raw['levels'])}")
 
@@ -86,6 +93,7 @@ def load_stack(path, need_prior: bool = True, levels: int | None = None) -> Stac
         what = "μ-law audio (256)" if i == 1 else f"level {i - 1}'s codes ({below})"
         if m.spec.vocab != below:
             raise ConfigError(f"{path}: level {i} ({name}) reads vocabulary {m.spec.vocab} but sits on {what}")
+        _check_rate(path, m, f"level {i} ({name})", members)
         members.append(m)
     prior = None
     if need_prior:
@@ -99,4 +107,19 @@ def load_stack(path, need_prior: bool = True, levels: int | None = None) -> Stac
         if prior.spec.vocab != top:
             raise ConfigError(f"{path}: prior ({name}) models vocabulary {prior.spec.vocab} but the top level "
                               f"emits {top} codes")
+        _check_rate(path, prior, f"prior ({name})", members)
     return Stack(path, members, prior)
+
+
+def _check_rate(path: Path, member: Trained, role: str, below: list[Trained]) -> None:
+    """Hops chain: a model must have been trained on tokens at the rate of the levels below it (audio
+    divided by their hops); checked from its training dataset's index where that can still be read."""
+    index = read_index(member.config.data.path)
+    if not index or "rate" not in index:
+        return
+    expected = SAMPLE_RATE / math.prod(m.spec.hop for m in below)
+    if not math.isclose(float(index["rate"]), expected, rel_tol=1e-6):
+        where = "μ-law audio" if not below else f"level {len(below)}'s codes"
+        raise ConfigError(f"{path}: {role} was trained on {member.config.data.path} at {float(index['rate']):g} "
+                          f"tokens/s, but it sits on {where} at {expected:g} tokens/s (hops "
+                          f"{' × '.join(str(m.spec.hop) for m in below) or 'none'}); the hops do not chain")

@@ -9,6 +9,7 @@ preemption; rerunning the same command resumes exactly where the last checkpoint
 
 from __future__ import annotations
 
+import contextlib
 import math
 import signal
 import sys
@@ -23,11 +24,11 @@ import optax
 import orbax.checkpoint as ocp
 from tqdm import tqdm
 
-from ada import checkpoint
+from ada import checkpoint, lock
 from ada.config import validate
 from ada.dataset import open_dataset
 from ada.evaluator import Evaluator
-from ada.loader import train_loader
+from ada.loader import Resumable, train_loader
 from ada.metrics import MetricsLog
 from ada.parallel import shardings
 from ada.state import TrainState, compute_dtype, init_state, optimiser
@@ -90,8 +91,9 @@ class Run:
         model = spec.build(compute_dtype(config.train))
         tx = optimiser(config.train)
         self.state = jax.jit(lambda: init_state(model, config, tx), out_shardings=replicated)()
-        self.batches = iter(train_loader(data, crop=config.data.crop, batch_size=config.data.batch_size // processes,
-                                         seed=config.seed, workers=config.data.workers))
+        self.batches = Resumable(iter(train_loader(data, crop=config.data.crop,
+                                                   batch_size=config.data.batch_size // processes,
+                                                   seed=config.seed, workers=config.data.workers)))
         self.manager = checkpoint.manager(self.workdir, keep=config.train.keep_checkpoints)
         abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, self.state)
         _, restored = checkpoint.restore_newest(
@@ -107,6 +109,11 @@ class Run:
         self.evaluator = Evaluator(model, data, crop=config.data.crop, batch_size=config.data.eval_batch_size,
                                    crops=config.data.eval_crops)
         self.metrics = MetricsLog(self.workdir, self.step)
+        if self.batches.changed:  # a grown dataset, another crop or path: said once, and logged
+            if jax.process_index() == 0:
+                print(f"note: the training data changed since checkpoint {self.step} (was {self.batches.changed[0]},"
+                      f" now {self.batches.changed[1]}); the crop stream goes on over the new data", file=sys.stderr)
+            self.metrics.write(self.step, {"data_changed": 1})
         self.stop = _StopFlag()
         self.pending, self.last = [], {}
         self.bar = tqdm(total=config.train.steps, initial=self.step, unit="step", desc="train",
@@ -174,7 +181,14 @@ class Run:
 
 
 def train(config, workdir, progress: bool = True) -> tuple[TrainState, dict]:
-    """Train (or resume) to config.train.steps; returns the final state and the last metrics."""
+    """Train (or resume) to config.train.steps; returns the final state and the last metrics.
+
+    Process 0 holds the workdir's lock (`ada.lock`): a second `ada train` on it is refused in one line."""
+    with lock.hold(workdir, "ada train") if jax.process_index() == 0 else contextlib.nullcontext():
+        return _train(config, workdir, progress)
+
+
+def _train(config, workdir, progress: bool) -> tuple[TrainState, dict]:
     t = config.train
     run = Run(config, workdir, progress)
     try:
