@@ -6,6 +6,7 @@ from machine to machine; absolute CPU figures do not, so each is printed beside 
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import tempfile
@@ -94,8 +95,10 @@ def bench_trainer(config, steps: int = 3) -> dict:
     step = jax.jit(make_train_step(model, tx, config), donate_argnums=0)
     tokens = jax.random.randint(jax.random.key(0), (config.data.batch_size, config.data.crop), 0, spec.vocab)
     batch = {"tokens": tokens}
-    compiled = step.lower(state, batch).compile()
-    flops = float((compiled.cost_analysis() or {}).get("flops", 0.0)) if hasattr(compiled, "cost_analysis") else 0.0
+    lowered = step.lower(state, batch)
+    # model FLOPs: the program as written (XLA's analysis before optimisation); a GPU's compiled
+    # program hides its convolutions and GEMMs in library calls that the analysis does not count
+    flops = float((lowered.cost_analysis() or {}).get("flops", 0.0))
     state, metrics = step(state, batch)  # compile
     jax.block_until_ready(metrics)
     start = time.perf_counter()
@@ -260,10 +263,81 @@ COMPARE_SAMPLER = {"paper_local_b1": (PAPER_LOCAL, 1, 1000), "paper_local_b16": 
                    "small16_b1": (SMALL_LOCAL, 1, 4000), "small16_b16": (SMALL_LOCAL, 16, 1000)}
 
 
+GPU_JSON = "benchmarks-gpu.json"
+
+
+def run_accelerator(out_json, only: set | None = None) -> dict:
+    """What only an accelerator shows, each figure saved as soon as it is measured (a lease may end):
+    the #1.2 level at its config's batch in float32 and bf16 (samples/s, MFU), batched sampling of the
+    paper's local model, and the reference comparisons of `run` at the same sizes."""
+    results = {"machine": machine()}
+
+    def measure(name, fn):
+        if only and name not in only:
+            return
+        started = time.perf_counter()
+        results[name] = fn()
+        print(f"{name}: {time.perf_counter() - started:.0f} s", flush=True)
+        write_json(out_json, results)
+
+    for dtype in ("float32", "bfloat16"):
+        config = base_config("ada")
+        config.train.dtype = dtype
+        measure(f"paper_1_2_full_{dtype}", lambda config=config: bench_trainer(config, steps=5))
+    for batch in (256, 1024):
+        measure(f"sample_paper_local_b{batch}", lambda batch=batch: bench_sampler(PAPER_LOCAL, batch, 1000))
+    configs = _configs(False)
+    for name in ("small16_prior", "paper_local", "tiny_level1", "paper_1_2"):
+        measure("train_" + name, lambda name=name: compare_trainer(configs[name], repeat=3))
+    for name, (local, batch, steps) in COMPARE_SAMPLER.items():
+        measure("sample_" + name, lambda local=local, batch=batch, steps=steps: compare_sampler(local, batch, steps, 3))
+    measure("level_paper_1_2", lambda: level_shares(configs["paper_1_2"], repeat=2))
+    return results
+
+
+def gpu_lines(g: dict) -> list[str]:
+    """The accelerator's section of BENCHMARKS.md, from benchmarks-gpu.json (`ada bench --accelerator`)."""
+    m = g["machine"]
+    lines = ["## GPU", "", f"Device: **{m['device']}**, host {m['cpu']} ({m['cores']} cores); JAX {m['jax']}. "
+             "Written by `ada bench --accelerator` (raw figures in benchmarks-gpu.json).", "",
+             *compare_lines({k: v for k, v in g.items() if k.startswith(("train_", "sample_")) and "ratio" in v}),
+             "", "| #1.2 level, its config's batch | step | samples/s | model FLOP/s | MFU (bf16 dense peak) |",
+             "|---|---|---|---|---|"]
+    peak = PEAK_BF16_FLOPS.get(m["device"].split("(", 1)[-1].rstrip(")"))
+    for dtype in ("float32", "bfloat16"):
+        x = g.get(f"paper_1_2_full_{dtype}")
+        if x:
+            flops = x["flops_per_step"] / x["step_s"]
+            mfu = f"{100 * flops / peak:.1f} %" if peak else "–"
+            lines.append(f"| {x['batch']} × {x['crop']}, {dtype} | {1000 * x['step_s']:,.0f} ms "
+                         f"| {x['samples_per_s']:,.0f} | {flops / 1e12:,.1f} T | {mfu} |")
+    f32, bf16 = g.get("paper_1_2_full_float32"), g.get("paper_1_2_full_bfloat16")
+    if f32 and bf16:
+        lines += ["", f"bf16 over float32 on the #1.2 level: {bf16['samples_per_s'] / f32['samples_per_s']:.2f}×."]
+    same = {k[len("sample_"):]: v["same_tokens"] for k, v in g.items() if "same_tokens" in v}
+    if same:
+        lines += ["", "Share of tokens both samplers drew alike on this device: "
+                  + ", ".join(f"{k} {100 * v:.0f} %" for k, v in same.items())
+                  + " (on the CPU all are equal; on a GPU, float32 matmuls in another order tip a few draws, "
+                  "and a stream differs from there on)."]
+    lines += ["", "| paper local model, sampling | all streams | per stream | × real time (16 kHz) |",
+              "|---|---|---|---|"]
+    for batch in (256, 1024):
+        x = g.get(f"sample_paper_local_b{batch}")
+        if x:
+            lines.append(f"| batch {batch} | {x['samples_per_s']:,.0f} samples/s | "
+                         f"{x['samples_per_s_per_stream']:,.0f} | {x['samples_per_s'] / 16000:,.0f}× "
+                         f"({'✓' if x['samples_per_s'] >= 16000 else '✗'} target ≥ 16,000 samples/s) |")
+    if "level_paper_1_2" in g:
+        sh = g["level_paper_1_2"]
+        lines += ["", f"#1.2 level's step by part: encoder {100 * sh['encoder']:.0f} %, modulator "
+                      f"{100 * sh['modulator']:.0f} %, local model {100 * sh['local']:.0f} %."]
+    return lines + [""]
+
+
 def run(out_md: str | os.PathLike = "BENCHMARKS.md", data: str | None = "data/prepared/piano-small",
         quick: bool = False) -> dict:
     """Every benchmark, then BENCHMARKS.md and benchmarks.json beside it."""
-    gpu = jax.devices()[0].platform != "cpu"
     repeat = 1 if quick else 3
     results = {"machine": machine(), "quick": quick}
     configs = _configs(quick)
@@ -287,12 +361,6 @@ def run(out_md: str | os.PathLike = "BENCHMARKS.md", data: str | None = "data/pr
     }
     # FLOP/s of the tiny level here; the #1.2 level's CPU speed is its row above
     results["trainer"] = {"tiny_level1": bench_trainer(tiny(base_config("ada")), steps=5 if quick else 20)}
-    if gpu:  # the paper's batch, in float32 and in bf16; batched sampling of the paper's local model
-        big = base_config("ada")
-        results["trainer"]["paper_1_2_full"] = bench_trainer(big, steps=5)
-        big.train.dtype = "bfloat16"
-        results["trainer"]["paper_1_2_bf16"] = bench_trainer(big, steps=5)
-        results["sampler"]["paper_local_b256"] = bench_sampler(PAPER_LOCAL, 256, 2000)
     results["data"] = {"prepare": bench_prepare(files=4 if quick else 8, seconds=10 if quick else 30)}
     if data and Path(data, "index.json").is_file():
         t = tiny(base_config("ada")).data
@@ -304,6 +372,8 @@ def run(out_md: str | os.PathLike = "BENCHMARKS.md", data: str | None = "data/pr
         loader["data_wait_share"] = loader["batch_s"] / (loader["batch_s"] + trainer["step_s"])
         results["data"]["loader"] = loader
     out_md = Path(out_md)
+    if out_md.with_name(GPU_JSON).is_file():  # measured on an accelerator by `ada bench --accelerator`
+        results["gpu"] = json.loads(out_md.with_name(GPU_JSON).read_text())
     write_json(out_md.with_name("benchmarks.json"), results)
     write_text(out_md, report(results))
     return results
@@ -420,13 +490,12 @@ def report(r: dict) -> str:
         lines.append(f"| {label} | {x['batch']} × {x['crop']} | {x.get('dtype', 'float32')} "
                      f"| {x['params'] / 1e6:.2f} M | {x['step_s'] * 1000:,.0f} ms | {x['samples_per_s']:,.0f} "
                      f"| {x.get('flops_per_s', 0) / 1e9:,.1f} G | {mfu} |")
-    if "paper_1_2_bf16" in t:
-        lines += ["", f"bf16 speed-up on the #1.2 level: "
-                      f"{t['paper_1_2_bf16']['samples_per_s'] / t['paper_1_2_full']['samples_per_s']:.2f}×."]
+    if r.get("gpu"):
+        lines += ["", *gpu_lines(r["gpu"])]
     else:
         lines += ["", "Not measured here: the GPU figures (batched sampling ≥ 16,000 samples/s for the paper's "
-                      "local model, the #1.2 level's samples/s at its config's batch, bf16 speed-up, MFU). "
-                      "This machine has no accelerator; `make bench` on a GPU machine adds them."]
+                      "local model, the #1.2 level's samples/s at its config's batch, bf16, MFU). "
+                      "`ada bench --accelerator` on a GPU machine writes them to benchmarks-gpu.json."]
     lines += ["", "## Data", "", "| what | measured | target | |", "|---|---|---|---|",
               f"| `ada prepare` (44.1 kHz stereo WAV -> 16 kHz μ-law) | {d['prepare']['x_real_time']:,.0f}× "
               "real time | | |"]
