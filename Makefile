@@ -49,11 +49,13 @@ system-deps:
 lint: setup
 	$(BIN)/ruff check ada tests experiments
 
+# Test files run in parallel, one file per worker at a time (its module fixtures stay together).
+TEST_WORKERS ?= 2
 test: setup lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: setup lint
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not slow"
 
 data: $(SMALL)/index.json
 

@@ -150,7 +150,7 @@ def _ada_train_runner(config):
 
 def _reference_train_runner(spec, tokens, config):
 
-    model = reference.PlainPrior(spec.local) if spec.kind == "prior" else reference.plain_level(spec)
+    model = reference.plain_level(spec) if spec.is_level else reference.PlainPrior(spec.local)
     init, step = reference.make_train_step(model, config.train.learning_rate, config.train.grad_clip)
     box = [jax.jit(init)(tokens)]
     step = jax.jit(step, donate_argnums=0)

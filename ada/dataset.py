@@ -139,13 +139,12 @@ def read_index(root: str | os.PathLike) -> dict | None:
 
 def describe(index: dict) -> str:
     """What a dataset holds and what made it, in a few words, for messages."""
-    kind = index.get("kind", "tokens")
     made = index.get("made_by", {})
-    if kind == "codes":
+    if "level" in index:  # codes: the level that made them is recorded
         what = f"codes (vocabulary {index.get('vocab')}) of level {index.get('level')} step {index.get('level_step')}" \
                f" over {index.get('source')}"
     else:
-        what = f"{kind} (vocabulary {index.get('vocab')})"
+        what = f"{index.get('kind', 'tokens')} (vocabulary {index.get('vocab')})"
     return what + (f", made by `{made['command']}`" if made.get("command") else "")
 
 
