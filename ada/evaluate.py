@@ -47,13 +47,10 @@ def evaluate(workdir, data, crops: int = 256, excerpts: int = 3, samples: int = 
     if ds.vocab != spec.vocab:
         raise DatasetError(f"{data} has vocabulary {ds.vocab} but {workdir} models {spec.vocab}")
 
-    def sweep(split, codes=False):
-        return Evaluator(trained.model, ds, crop=trained.config.data.crop, batch_size=batch_size, crops=crops,
-                         split=split, codes=codes)(trained.variables)
-
-    on_eval = sweep("eval", codes=spec.is_level)
+    sweep = Evaluator(trained.model, ds, crop=trained.config.data.crop, batch_size=batch_size, crops=crops)
+    on_eval = sweep(trained.variables, "eval", codes=spec.is_level)
     result = Evaluation(model=Path(workdir).name, kind=spec.kind, step=trained.step, data=str(data),
-                        train_nll=sweep("train").nll, eval_nll=on_eval.nll)
+                        train_nll=sweep(trained.variables, "train").nll, eval_nll=on_eval.nll)
     if spec.is_level:
         usage = usage_stats(jnp.asarray(on_eval.codes), spec.code_vocab)
         result.codebook, result.perplexity = spec.code_vocab, float(usage["perplexity"])

@@ -33,26 +33,27 @@ class Sweep:
 
 
 class Evaluator:
-    """Compiled once per model; call it with variables (Polyak parameters) for a `Sweep`."""
+    """Compiled once per model, whatever splits it sweeps; call it with variables (Polyak parameters)."""
 
-    def __init__(self, model, data: Dataset, *, crop: int, batch_size: int, crops: int | None,
-                 split: str = "eval", codes: bool = False):
-        self.data, self.crop, self.crops, self.split = data, crop, crops, split
+    def __init__(self, model, data: Dataset, *, crop: int, batch_size: int, crops: int | None):
+        self.data, self.crop, self.crops = data, crop, crops
         self.batch_size = batch_size // jax.process_count()
         replicated, self.sharded = shardings()
         self._step = jax.jit(make_eval_step(model), in_shardings=(replicated, self.sharded),
                              out_shardings=replicated)
-        self._encode = (jax.jit(lambda v, t: model.apply(v, t, method=type(model).encode),
-                                in_shardings=(replicated, self.sharded)) if codes else None)
+        # traced only when codes are asked for, so only of a level
+        self._encode = jax.jit(lambda v, t: model.apply(v, t, method=type(model).encode),
+                               in_shardings=(replicated, self.sharded))
 
-    def __call__(self, variables) -> Sweep:
+    def __call__(self, variables, split: str = "eval", codes: bool = False) -> Sweep:
+        """Mean NLL over the split's sweep; with `codes`, a level's codes of those crops too."""
         total = count = 0.0
-        codes = []
+        found = []
         for local in eval_batches(self.data, crop=self.crop, batch_size=self.batch_size, max_crops=self.crops,
-                                  split=self.split):
+                                  split=split):
             batch = {k: jax.make_array_from_process_local_data(self.sharded, v) for k, v in local.items()}
             s, n = self._step(variables, batch)
             total, count = total + float(s), count + float(n)
-            if self._encode is not None:
-                codes.append(np.asarray(self._encode(variables, batch["tokens"]))[local["mask"] > 0])
-        return Sweep(total / max(count, 1), np.concatenate(codes) if codes else None)
+            if codes:
+                found.append(np.asarray(self._encode(variables, batch["tokens"]))[local["mask"] > 0])
+        return Sweep(total / max(count, 1), np.concatenate(found) if found else None)
