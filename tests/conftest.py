@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 
 import numpy as np
 import pytest
+from filelock import FileLock
 
 from helpers import MICRO, PIANO_PIECES, REPO, run_ada
 
@@ -37,36 +39,57 @@ def token_dataset(tmp_path):
     return make
 
 
+def _built_once(tmp_path_factory, name: str, build):
+    """`build(dir)` once per test run, shared by every xdist worker (each used to build its own):
+    the first worker to get the lock builds, the others wait and reuse the finished folder."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    out, done = root / name, root / f"{name}.done"
+    with FileLock(str(root / f"{name}.lock")):
+        if not done.exists():
+            shutil.rmtree(out, ignore_errors=True)  # a build that failed part way
+            out.mkdir(parents=True)
+            build(out)
+            done.touch()
+    return out
+
+
 @pytest.fixture(scope="session")
 def piano(tmp_path_factory):
     """A real piano dataset: two scores rendered by `ada corpus` (about two and a half minutes)."""
-    out = tmp_path_factory.mktemp("piano") / "corpus"
-    run_ada("corpus", "--out", out, "--pieces", *PIANO_PIECES, "--soundfonts", "fluidr3", "--quiet")
-    return out
+
+    def build(root):
+        run_ada("corpus", "--out", root / "corpus", "--pieces", *PIANO_PIECES, "--soundfonts", "fluidr3", "--quiet")
+
+    return _built_once(tmp_path_factory, "piano", build) / "corpus"
 
 
 @pytest.fixture(scope="session")
 def micro_level(piano, tmp_path_factory):
     """A micro ADA level trained for a few steps on the piano fixture: its workdir."""
-    workdir = tmp_path_factory.mktemp("micro") / "level"
-    run_ada("train", "--config", MICRO, "--workdir", workdir, f"--config.data.path={piano}", "--noprogress",
-            "--config.train.steps=6", "--config.train.checkpoint_every=6")
-    return workdir
+
+    def build(root):
+        run_ada("train", "--config", MICRO, "--workdir", root / "level", f"--config.data.path={piano}",
+                "--noprogress", "--config.train.steps=6", "--config.train.checkpoint_every=6")
+
+    return _built_once(tmp_path_factory, "micro", build) / "level"
 
 
 @pytest.fixture(scope="session")
 def micro_stack(micro_level, piano, tmp_path_factory):
     """Micro level 1, a micro level 2 over its codes and a micro prior over those: a stack file."""
-    root = tmp_path_factory.mktemp("stack")
-    codes1, codes2 = root / "codes1", root / "codes2"
-    run_ada("encode", "--level", micro_level, "--data", piano, "--out", codes1, "--quiet")
-    common = ["--config", MICRO, "--noprogress", "--config.train.steps=4", "--config.train.checkpoint_every=4",
-              "--config.model.vocab=16"]
-    run_ada("train", *common, "--workdir", root / "level2", f"--config.data.path={codes1}",
-            "--config.model.encoder_input=one_hot")
-    run_ada("encode", "--level", root / "level2", "--data", codes1, "--out", codes2, "--quiet")
-    run_ada("train", *common, "--workdir", root / "prior", f"--config.data.path={codes2}",
-            "--config.model.kind=prior", "--config.data.crop=64")
-    stack = root / "stack.json"
-    stack.write_text(json.dumps({"levels": [str(micro_level), "level2"], "prior": "prior"}))
-    return stack
+
+    def build(root):
+        codes1, codes2 = root / "codes1", root / "codes2"
+        run_ada("encode", "--level", micro_level, "--data", piano, "--out", codes1, "--quiet")
+        common = ["--config", MICRO, "--noprogress", "--config.train.steps=4", "--config.train.checkpoint_every=4",
+                  "--config.model.vocab=16"]
+        run_ada("train", *common, "--workdir", root / "level2", f"--config.data.path={codes1}",
+                "--config.model.encoder_input=one_hot")
+        run_ada("encode", "--level", root / "level2", "--data", codes1, "--out", codes2, "--quiet")
+        run_ada("train", *common, "--workdir", root / "prior", f"--config.data.path={codes2}",
+                "--config.model.kind=prior", "--config.data.crop=64")
+        (root / "stack.json").write_text(json.dumps({"levels": [str(micro_level), "level2"], "prior": "prior"}))
+
+    return _built_once(tmp_path_factory, "stack", build) / "stack.json"
