@@ -108,12 +108,16 @@ demo: train-prior stack
 	@echo; echo "Listen: $(abspath $(OUT))/samples/index.html"; \
 	 echo "        $(abspath $(OUT))/reconstructions/index.html"
 
-# Table 1 in small: an unconditional WaveNet, a VQ-VAE level and an AMAE level, same data and budget.
+# Table 1 in small: an unconditional WaveNet, a VQ-VAE level, an AMAE level (#1.5) and the softmax AMAE (#1.6),
+# same data and budget.
 reproduce-small: setup $(DATA)/index.json
 	$(ADA) train --config experiments/tiny_wavenet.py --workdir $(RUNS)/tiny_wavenet --config.data.path=$(DATA) $(TRAIN_ARGS)
 	$(ADA) train --config experiments/tiny_level1.py --workdir $(LEVEL1) --config.data.path=$(DATA) $(TRAIN_ARGS)
 	$(ADA) train --config experiments/tiny_amae.py --workdir $(RUNS)/tiny_amae --config.data.path=$(DATA) $(TRAIN_ARGS)
-	$(ADA) eval --workdir $(RUNS)/tiny_wavenet --workdir $(LEVEL1) --workdir $(RUNS)/tiny_amae --data $(DATA) \
+	$(ADA) train --config experiments/tiny_amae_softmax.py --workdir $(RUNS)/tiny_amae_softmax --config.data.path=$(DATA) \
+	  $(TRAIN_ARGS)
+	$(ADA) eval --workdir $(RUNS)/tiny_wavenet --workdir $(LEVEL1) --workdir $(RUNS)/tiny_amae \
+	  --workdir $(RUNS)/tiny_amae_softmax --data $(DATA) \
 	  --out $(RUNS)/reproduce-small
 
 bench: setup
