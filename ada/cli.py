@@ -246,8 +246,9 @@ def cmd_pbt(argv: list[str]) -> int:
     config = _load_config(FLAGS, argv)
     writable_dir(FLAGS.workdir, "--workdir")
     from ada.dataset import open_dataset
-    from ada.pbt import run
+    from ada.pbt import Schedule, run
 
+    Schedule.from_config(config, FLAGS.population)
     open_dataset(config.data.path)  # a missing dataset: one line here, not in every member
     best = run(config, FLAGS.workdir, population=FLAGS.population, exploit=FLAGS.exploit, address=FLAGS.address,
                cpus=FLAGS.cpus)

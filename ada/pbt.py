@@ -34,9 +34,10 @@ import ml_collections
 import numpy as np
 
 from ada.atomic import write_json, write_text
-from ada.checkpoint import CHECKPOINTS, CONFIG_FILE
-from ada.config import ConfigError
 from ada.lineage import HISTORY, MEMBERS, write_report
+
+# ada.checkpoint's names, not imported: a member's process imports JAX only when it trains
+CHECKPOINTS, CONFIG_FILE = "checkpoints", "config.json"
 
 RECORD = "pbt.json"  # the experiment: config, schedule, initial draws, exploit or not
 RAY_STORAGE = "ray"
@@ -66,6 +67,8 @@ class Schedule:
 
     @classmethod
     def from_config(cls, config, population: int | None = None) -> Schedule:
+        from ada.config import ConfigError
+
         if "pbt" not in config:
             raise ConfigError("the config has no pbt section; add one with ada.config.pbt(c) (see "
                               "experiments/tiny_level2_pbt.py)")
@@ -152,10 +155,10 @@ class Member:
         self.keep_history(step)
         return step, origin
 
-    def pack(self, step: int, directory: Path, hyper: dict) -> None:
-        """What a Ray checkpoint carries: the Orbax step directory and its origin."""
+    def pack(self, step: int, directory: Path, hyper: dict, metrics: dict) -> None:
+        """What a Ray checkpoint carries: the Orbax step directory and its origin (who, when, how good)."""
         shutil.copytree(self.checkpoints / str(step), directory / CARRIED / str(step))
-        write_json(directory / ORIGIN, {"member": self.name, "step": step, **hyper})
+        write_json(directory / ORIGIN, {"member": self.name, "step": step, "hyper": hyper, "metrics": metrics})
 
     def history(self) -> list[dict]:
         path = self.workdir / HISTORY
@@ -169,7 +172,7 @@ class Member:
         write_text(self.workdir / HISTORY, "".join(json.dumps(r) + "\n" for r in [*self.history(), row]))
 
 
-def _run_member(ray_config: dict, *, root: str, config_json: str, schedule: dict,
+def _run_member(ray_config: dict, *, root: str, config_json: str, schedule: dict, exploit: bool,
                 advance: Callable[[ml_collections.ConfigDict, Path], dict]) -> None:
     """The Ray Tune trainable: one member, round after round, from wherever its checkpoint says."""
     from ray import tune
@@ -182,6 +185,18 @@ def _run_member(ray_config: dict, *, root: str, config_json: str, schedule: dict
         step, origin = member.start_from(Path(directory) if directory else None)
     copied = origin if origin and origin["member"] != member.name else None
     hyper = {k: float(ray_config[k]) for k in s.hyperparameters}
+
+    def report(metrics: dict) -> None:
+        with tempfile.TemporaryDirectory(prefix="ada-pbt-") as tmp:
+            member.pack(step, Path(tmp), hyper, metrics)
+            tune.report({"step": step, "fitness": -metrics["eval_nll"], **metrics},
+                        checkpoint=tune.Checkpoint.from_directory(tmp))
+
+    if exploit and origin and not copied and s.burn_in <= step < s.steps:
+        # Back on its own checkpoint past the burn-in: say where it stands before training on. A running
+        # scheduler has already decided at this step and answers "continue"; one restored after a kill
+        # (Ray keeps no scheduler state) makes the decision it missed, with the whole population.
+        report(origin["metrics"])
     while step < s.steps:
         target = min(step + s.interval, s.steps)
         c = member_config(config, hyper, target)
@@ -196,10 +211,7 @@ def _run_member(ray_config: dict, *, root: str, config_json: str, schedule: dict
                "copied_step": copied["step"] if copied else None}
         member.record(row)
         copied = None
-        with tempfile.TemporaryDirectory(prefix="ada-pbt-") as tmp:
-            member.pack(step, Path(tmp), hyper)
-            tune.report({"step": step, "fitness": -metrics["eval_nll"], **metrics},
-                        checkpoint=tune.Checkpoint.from_directory(tmp))
+        report(metrics)
 
 
 def _member_name(trial) -> str:
@@ -284,7 +296,7 @@ def run(config, workdir, *, population: int | None = None, exploit: bool = True,
     try:
         trainable = tune.with_resources(
             tune.with_parameters(_run_member, root=str(root), config_json=config.to_json(),
-                                 schedule=record["schedule"], advance=advance),
+                                 schedule=record["schedule"], exploit=exploit, advance=advance),
             {"cpu": schedule.cpus_per_member, "gpu": schedule.gpus_per_member})
         path = root / RAY_STORAGE / EXPERIMENT
         if tune.Tuner.can_restore(path):
@@ -298,7 +310,7 @@ def run(config, workdir, *, population: int | None = None, exploit: bool = True,
                 trainable, param_space=space,
                 tune_config=tune.TuneConfig(scheduler=_scheduler(schedule, config.seed) if exploit else None,
                                             trial_name_creator=_member_name, trial_dirname_creator=_member_name,
-                                            reuse_actors=False),
+                                            reuse_actors=True),
                 run_config=tune.RunConfig(name=EXPERIMENT, storage_path=str(root / RAY_STORAGE),
                                           stop={"step": schedule.steps}, verbose=verbose,
                                           checkpoint_config=tune.CheckpointConfig(num_to_keep=4)))
