@@ -322,4 +322,8 @@ def run(config, workdir, *, population: int | None = None, exploit: bool = True,
     if failed:
         raise PBTError(f"{len(failed)} member(s) failed, the first with: {' '.join(str(failed[0].error).split())[:400]}"
                        f" (its log is under {root / RAY_STORAGE / EXPERIMENT}); rerun the same command to resume")
+    finished = sum(r.metrics.get("step") == schedule.steps for r in results)
+    if finished < schedule.population:  # stopped (Ctrl-C, SIGTERM): Ray saved where everyone stands
+        raise PBTError(f"stopped before the end ({finished} of {schedule.population} members at step "
+                       f"{schedule.steps}); rerun the same command to resume")
     return write_report(root)
