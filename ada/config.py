@@ -84,11 +84,13 @@ def pbt(c: ml_collections.ConfigDict, population: int = 20, interval: int = 5000
     best quarter (checkpoint and data position) and multiplies each of its β and 1 − γ by 0.8 or 1.2
     (1 − γ rather than γ, so γ stays below 1). Initial draws are log-uniform over ranges 25× wide,
     centred (geometrically) on our defaults: β in [0.05, 1.25] around 0.25, 1 − γ in [0.002, 0.05]
-    around 0.01 (γ in [0.95, 0.998] around 0.99). `learning_rate=(low, high)` explores it too (() : not).
+    around 0.01 (γ in [0.95, 0.998] around the default 0.99). With `explore_learning_rate` the learning rate
+    is drawn from [lr/5, 5·lr] and perturbed too.
     """
     c.pbt = ml_collections.ConfigDict(dict(
         population=population, interval=interval, burn_in=burn_in, factors=(0.8, 1.2), quantile=0.25,
-        beta=(0.05, 1.25), one_minus_decay=(0.002, 0.05), learning_rate=(), cpus_per_member=1.0, gpus_per_member=0.0))
+        beta=(0.05, 1.25), one_minus_decay=(0.002, 0.05), explore_learning_rate=False,
+        learning_rate=(c.train.learning_rate / 5, c.train.learning_rate * 5), cpus_per_member=1.0, gpus_per_member=0.0))
     if steps is not None:
         c.train.steps = steps
     return c

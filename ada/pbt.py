@@ -61,7 +61,8 @@ class Schedule:
     quantile: float
     beta: tuple[float, float]  # log-uniform range of the initial β
     one_minus_decay: tuple[float, float]  # log-uniform range of the initial 1 − γ
-    learning_rate: tuple[float, ...]  # (low, high): explored too; (): not
+    explore_learning_rate: bool
+    learning_rate: tuple[float, float]  # log-uniform range of the initial learning rate, when explored
     cpus_per_member: float
     gpus_per_member: float
 
@@ -75,7 +76,8 @@ class Schedule:
         p = config.pbt
         s = cls(population=population or p.population, interval=p.interval, burn_in=p.burn_in,
                 steps=config.train.steps, factors=tuple(p.factors), quantile=p.quantile, beta=tuple(p.beta),
-                one_minus_decay=tuple(p.one_minus_decay), learning_rate=tuple(p.learning_rate),
+                one_minus_decay=tuple(p.one_minus_decay), explore_learning_rate=p.explore_learning_rate,
+                learning_rate=tuple(p.learning_rate),
                 cpus_per_member=p.cpus_per_member, gpus_per_member=p.gpus_per_member)
         if s.population < 2:
             raise ConfigError(f"pbt.population={s.population}: a population needs at least 2 members")
@@ -84,7 +86,7 @@ class Schedule:
                               "interval ≥ 1, burn_in ≥ 0 and train.steps ≥ interval")
         for name in ("beta", "one_minus_decay", "learning_rate"):
             r = getattr(s, name)
-            if (r or name != "learning_rate") and not (len(r) == 2 and 0 < r[0] <= r[1]):
+            if not (len(r) == 2 and 0 < r[0] <= r[1]):
                 raise ConfigError(f"pbt.{name}={r}: give a range (low, high) with 0 < low ≤ high")
         if s.one_minus_decay[1] > MAX_ONE_MINUS_DECAY:
             raise ConfigError(f"pbt.one_minus_decay={s.one_minus_decay}: 1 − γ above {MAX_ONE_MINUS_DECAY} "
@@ -95,7 +97,7 @@ class Schedule:
 
     @property
     def hyperparameters(self) -> tuple[str, ...]:
-        return ("beta", "one_minus_decay") + (("learning_rate",) if self.learning_rate else ())
+        return ("beta", "one_minus_decay") + (("learning_rate",) if self.explore_learning_rate else ())
 
 
 def initial_draws(schedule: Schedule, seed: int) -> list[dict]:
