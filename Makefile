@@ -15,6 +15,8 @@ CODES1 ?= $(DATA)-codes1
 CODES2 ?= $(DATA)-codes2
 LEVEL1 ?= $(RUNS)/tiny_level1
 LEVEL2 ?= $(RUNS)/tiny_level2
+PBT ?= $(RUNS)/tiny_level2_pbt
+PBT_ARGS ?=
 PRIOR ?= $(RUNS)/tiny_prior
 STACK ?= $(RUNS)/stack.json
 TRAIN_ARGS ?=
@@ -25,7 +27,7 @@ OUT ?= $(RUNS)/demo
 ADA := $(BIN)/ada
 
 .PHONY: setup system-deps lint test test-fast data data-full clean train-level1 encode-level1 train-level2 \
-        encode-level2 train-prior stack sample reconstruct demo reproduce-small bench bench-gpu profile
+        encode-level2 train-level2-pbt train-prior stack sample reconstruct demo reproduce-small bench bench-gpu profile
 
 setup: $(VENV)/.installed system-deps
 
@@ -83,7 +85,13 @@ train-level2: $(if $(CONFIG),setup,encode-level1)
 	$(ADA) train --config $(or $(CONFIG),experiments/tiny_level2.py) --workdir $(or $(WORKDIR),$(LEVEL2)) \
 	  --config.data.path=$(if $(CONFIG),$(DATA),$(CODES1)) $(TRAIN_ARGS)
 
-encode-level2: train-level2
+# Population based training of level 2 (ada pbt): then `make encode-level2 LEVEL2=$(PBT)/best`. A PBT member
+# (it has pbt.jsonl) is trained by this target, so encode-level2 does not train it again.
+train-level2-pbt: $(if $(CONFIG),setup,encode-level1)
+	$(ADA) pbt --config $(or $(CONFIG),experiments/tiny_level2_pbt.py) --workdir $(or $(WORKDIR),$(PBT)) \
+	  --config.data.path=$(if $(CONFIG),$(DATA),$(CODES1)) $(PBT_ARGS)
+
+encode-level2: $(if $(wildcard $(LEVEL2)/pbt.jsonl),setup,train-level2)
 	$(ADA) encode --level $(LEVEL2) --data $(CODES1) --out $(CODES2)
 
 train-prior: $(if $(CONFIG),setup,encode-level2)
@@ -108,12 +116,16 @@ demo: train-prior stack
 	@echo; echo "Listen: $(abspath $(OUT))/samples/index.html"; \
 	 echo "        $(abspath $(OUT))/reconstructions/index.html"
 
-# Table 1 in small: an unconditional WaveNet, a VQ-VAE level and an AMAE level, same data and budget.
+# Table 1 in small: an unconditional WaveNet, a VQ-VAE level, an AMAE level (#1.5) and the softmax AMAE (#1.6),
+# same data and budget.
 reproduce-small: setup $(DATA)/index.json
 	$(ADA) train --config experiments/tiny_wavenet.py --workdir $(RUNS)/tiny_wavenet --config.data.path=$(DATA) $(TRAIN_ARGS)
 	$(ADA) train --config experiments/tiny_level1.py --workdir $(LEVEL1) --config.data.path=$(DATA) $(TRAIN_ARGS)
 	$(ADA) train --config experiments/tiny_amae.py --workdir $(RUNS)/tiny_amae --config.data.path=$(DATA) $(TRAIN_ARGS)
-	$(ADA) eval --workdir $(RUNS)/tiny_wavenet --workdir $(LEVEL1) --workdir $(RUNS)/tiny_amae --data $(DATA) \
+	$(ADA) train --config experiments/tiny_amae_softmax.py --workdir $(RUNS)/tiny_amae_softmax --config.data.path=$(DATA) \
+	  $(TRAIN_ARGS)
+	$(ADA) eval --workdir $(RUNS)/tiny_wavenet --workdir $(LEVEL1) --workdir $(RUNS)/tiny_amae \
+	  --workdir $(RUNS)/tiny_amae_softmax --data $(DATA) \
 	  --out $(RUNS)/reproduce-small
 
 bench: setup

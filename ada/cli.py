@@ -206,6 +206,59 @@ def cmd_train(argv: list[str]) -> int:
     return 0
 
 
+def cmd_pbt(argv: list[str]) -> int:
+    """`ada pbt --config FILE --workdir DIR [--population N] [--config.a.b=v ...]`: parsed as `ada train` is."""
+    from absl import flags
+    from ml_collections import config_flags
+
+    FLAGS = flags.FlagValues()
+    config_flags.DEFINE_config_file("config", None, "experiment config file with a pbt section (experiments/*.py)",
+                                    flag_values=FLAGS, lock_config=True)
+    flags.DEFINE_string("workdir", None, "the experiment: members/<id>/ workdirs, lineage, best; rerun to resume",
+                        flag_values=FLAGS)
+    flags.DEFINE_integer("population", None, "members (default: the config's pbt.population)", lower_bound=2,
+                         flag_values=FLAGS)
+    flags.DEFINE_boolean("exploit", True, "--noexploit: the same population and rounds without exploit/explore "
+                         "(the control experiment)", flag_values=FLAGS)
+    flags.DEFINE_string("address", None, "a running Ray cluster (`auto`, or host:port); default: start one here",
+                        flag_values=FLAGS)
+    flags.DEFINE_integer("cpus", None, "CPUs of the Ray started here (default: all)", lower_bound=1,
+                         flag_values=FLAGS)
+    if {"-h", "--help"} & set(argv):
+        print("usage: ada pbt --config experiments/X.py --workdir DIR [--population N] [--noexploit] "
+              "[--address RAY] [--config.a.b=VALUE ...]\n")
+        print(FLAGS.get_help())
+        return 0
+    given = _config_file(argv)
+    if given is not None and not Path(given).is_file():
+        raise UsageError(f"--config {given}: no such config file (see experiments/*.py)")
+    try:
+        FLAGS(["ada pbt", *argv])
+    except flags.Error as e:
+        raise UsageError(" ".join(str(e).split())) from None
+    except (AttributeError, KeyError) as e:
+        raise _unknown_field(e, argv, given) from None
+    except Exception as e:  # noqa: BLE001 - the config file is the user's code: its error is theirs
+        raise _unloadable(given, e) from None
+    if FLAGS["config"].value is None or FLAGS.workdir is None:
+        print("error: ada pbt needs --config experiments/X.py and --workdir DIR", file=sys.stderr)
+        return 2
+    config = _load_config(FLAGS, argv)
+    writable_dir(FLAGS.workdir, "--workdir")
+    from ada.dataset import open_dataset
+    from ada.pbt import Schedule, run
+
+    Schedule.from_config(config, FLAGS.population)
+    open_dataset(config.data.path)  # a missing dataset: one line here, not in every member
+    best = run(config, FLAGS.workdir, population=FLAGS.population, exploit=FLAGS.exploit, address=FLAGS.address,
+               cpus=FLAGS.cpus)
+    print(f"best member {best['member']}: eval NLL {best['eval_nll']:.4f} at step {best['step']} "
+          f"(β {best['beta']:.4g}, γ {best['decay']:.5g}); population median {best['median_eval_nll']:.4f}")
+    print(f"best workdir: {Path(FLAGS.workdir) / 'best'} -> {best['workdir']}")
+    print(f"lineage: {Path(FLAGS.workdir) / 'lineage.md'}")
+    return 0
+
+
 def _config_file(argv: list[str]) -> str | None:
     for i, a in enumerate(argv):
         if a == "--config" and i + 1 < len(argv):
@@ -415,6 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("train", help="train a level or a prior: --config experiments/X.py --workdir DIR",
                    add_help=False)
+    sub.add_parser("pbt", help="population based training of a level on Ray Tune: --config X --workdir DIR",
+                   add_help=False)
     return parser
 
 
@@ -425,9 +480,10 @@ def user_errors() -> tuple[type[Exception], ...]:
     from ada.corpus import CorpusError
     from ada.dataset import DatasetError
     from ada.lock import LockError
+    from ada.pbt import PBTError
     from ada.train import TrainingDiverged
 
-    return AudioError, ConfigError, CorpusError, DatasetError, LockError, TrainingDiverged, UsageError
+    return AudioError, ConfigError, CorpusError, DatasetError, LockError, PBTError, TrainingDiverged, UsageError
 
 
 # OS errors that are the machine's state rather than a bug: disk full, quota, read-only, permissions
@@ -461,6 +517,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv[:1] == ["train"]:
             return cmd_train(argv[1:])
+        if argv[:1] == ["pbt"]:
+            return cmd_pbt(argv[1:])
         args = build_parser().parse_args(argv)
         return args.func(args)
     except SystemExit:  # argparse's one line, already printed; not worth importing jax for user_errors()

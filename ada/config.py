@@ -76,6 +76,26 @@ def prior(size: str) -> ml_collections.ConfigDict:
     return c
 
 
+def pbt(c: ml_collections.ConfigDict, population: int = 20, interval: int = 5000, burn_in: int = 10_000,
+        steps: int | None = None) -> ml_collections.ConfigDict:
+    """Population based training over β and γ (appendix A; `ada pbt`): the paper's schedule by default.
+
+    Every `interval` steps after `burn_in`, the worst quarter of the population copies a member of the
+    best quarter (checkpoint and data position) and multiplies each of its β and 1 − γ by 0.8 or 1.2
+    (1 − γ rather than γ, so γ stays below 1). Initial draws are log-uniform over ranges 25× wide,
+    centred (geometrically) on our defaults: β in [0.05, 1.25] around 0.25, 1 − γ in [0.002, 0.05]
+    around 0.01 (γ in [0.95, 0.998] around the default 0.99). With `explore_learning_rate` the learning rate
+    is drawn from [lr/5, 5·lr] and perturbed too.
+    """
+    c.pbt = ml_collections.ConfigDict(dict(
+        population=population, interval=interval, burn_in=burn_in, factors=(0.8, 1.2), quantile=0.25,
+        beta=(0.05, 1.25), one_minus_decay=(0.002, 0.05), explore_learning_rate=False,
+        learning_rate=(c.train.learning_rate / 5, c.train.learning_rate * 5), cpus_per_member=1.0, gpus_per_member=0.0))
+    if steps is not None:
+        c.train.steps = steps
+    return c
+
+
 def tiny(c: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     """Shrink a config to train on 2 CPU cores in minutes (same structure, small widths)."""
     c.model.local = wavenet(filter=2, stages=6, repeats=2, residual=48, inner=24, skip=48)

@@ -13,6 +13,7 @@ import contextlib
 import math
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -63,17 +64,22 @@ def make_train_step(model, tx, config):
 
 
 class _StopFlag:
-    """SIGTERM (a scheduler's preemption notice) asks the loop to checkpoint and stop cleanly."""
+    """SIGTERM (a scheduler's preemption notice) asks the loop to checkpoint and stop cleanly.
+
+    Only a trainer on the main thread can hear it; one run in a thread (a Ray Tune member, `ada pbt`)
+    leaves stopping to its host."""
 
     def __init__(self):
         self.raised = False
-        self._old = signal.signal(signal.SIGTERM, self._handle)
+        self._main = threading.current_thread() is threading.main_thread()
+        self._old = signal.signal(signal.SIGTERM, self._handle) if self._main else None
 
     def _handle(self, signum, frame):
         self.raised = True
 
     def restore(self):
-        signal.signal(signal.SIGTERM, self._old)
+        if self._main:
+            signal.signal(signal.SIGTERM, self._old)
 
 
 class Run:

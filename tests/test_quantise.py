@@ -1,9 +1,18 @@
+import math
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ada.nn.quantise import ArgmaxQuantiser, QuantiserSpec, SoftmaxQuantiser, VectorQuantiser, usage_stats
+from ada.nn.quantise import (
+    ArgmaxQuantiser,
+    QuantiserSpec,
+    SoftmaxL2Quantiser,
+    SoftmaxQuantiser,
+    VectorQuantiser,
+    usage_stats,
+)
 
 
 def vq_state(codebook, counts, sums):
@@ -90,8 +99,31 @@ def test_amae_gradient_is_the_gradient_of_the_normalised_queries():
     assert np.abs(np.asarray(through)).max() > 0
 
 
-def test_softmax_variant_penalises_query_entropy():
-    q = SoftmaxQuantiser(QuantiserSpec(kind="softmax", codes=4, diversity=0.0, entropy=1.0))
+def test_softmax_diversity_loss_is_the_entropy_of_the_batch_and_time_mean():
+    q = SoftmaxQuantiser(QuantiserSpec(kind="softmax", codes=2, diversity=0.5))
+    # logits log 3 and 0 give the query (3/4, 1/4); logits 0 and log 3 give (1/4, 3/4)
+    z = jnp.log(jnp.array([[[3.0, 1.0], [3.0, 1.0]], [[3.0, 1.0], [1.0, 3.0]]]))
+    out = q.apply({}, z)
+    np.testing.assert_array_equal(out["codes"], [[0, 0], [0, 1]])
+    np.testing.assert_allclose(out["vectors"], [[[1, 0], [1, 0]], [[1, 0], [0, 1]]], atol=1e-6)
+    # mean over batch and time: ((3/4)·3 + 1/4) / 4 = 10/16 and 6/16
+    h = -(10 / 16 * math.log(10 / 16) + 6 / 16 * math.log(6 / 16))  # 0.6616 nats
+    assert out["stats"]["diversity"] == pytest.approx(math.log(2) - h, rel=1e-5)
+    assert out["loss"] == pytest.approx(0.5 * (math.log(2) - h), rel=1e-5)
+    # one-hot queries spread evenly over both codes: the mean is uniform, the loss is 0
+    even = q.apply({}, jnp.array([[[30.0, 0.0], [0.0, 30.0]]]))
+    assert even["loss"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_softmax_diversity_gradient_does_not_push_single_queries_to_uniform():
+    q = SoftmaxQuantiser(QuantiserSpec(kind="softmax", codes=2, diversity=1.0))
+    # two confident queries on different codes: the mean is uniform, so no gradient at all
+    grad = jax.grad(lambda z: q.apply({}, z)["loss"])(jnp.array([[[3.0, 0.0], [0.0, 3.0]]]))
+    np.testing.assert_allclose(grad, 0.0, atol=1e-6)
+
+
+def test_softmax_l2_variant_penalises_query_entropy():
+    q = SoftmaxL2Quantiser(QuantiserSpec(kind="softmax", codes=4, diversity=0.0, entropy=1.0))
     flat = q.apply({}, jnp.zeros((1, 2, 4)))
     sharp = q.apply({}, jnp.array([[[20.0, 0, 0, 0], [0, 20.0, 0, 0]]]))
     assert flat["loss"] == pytest.approx(np.log(4), rel=1e-4) and sharp["loss"] < 1e-3

@@ -16,15 +16,15 @@ import jax.numpy as jnp
 
 @dataclass(frozen=True)
 class QuantiserSpec:
-    kind: str = "vq"  # vq | argmax | softmax
+    kind: str = "vq"  # vq | argmax | softmax | softmax_l2
     codes: int = 256  # K
     dim: int = 64  # VQ code vector width (argmax: the encoder emits K channels)
     beta: float = 0.25  # VQ commitment
     decay: float = 0.99  # VQ EMA γ
     epsilon: float = 1e-5  # Laplace smoothing of EMA counts
     restart_below: float = 0.0  # VQ: restart a code whose EMA count falls below this (0: never)
-    diversity: float = 0.1  # AMAE: scale of ||mean(q) - uniform||²
-    entropy: float = 0.0  # softmax AMAE: scale of the per-step entropy penalty
+    diversity: float = 0.1  # AMAE: scale of the diversity loss (argmax: L2 to uniform; softmax: −entropy of the mean)
+    entropy: float = 0.0  # softmax_l2 variant only: scale of the per-step entropy penalty
 
     def __post_init__(self):
         if self.kind not in QUANTISERS:
@@ -36,12 +36,15 @@ class QuantiserSpec:
         return QUANTISERS[self.kind].vector_width(self)
 
 
+def entropy(p, axis=-1):
+    """Shannon entropy in nats (0·log 0 = 0)."""
+    return -jnp.sum(jnp.where(p > 0, p * jnp.log(jnp.where(p > 0, p, 1.0)), 0.0), axis)
+
+
 def usage_stats(codes, K: int) -> dict:
     """Perplexity (exp of the entropy of code usage) and how many codes are used."""
     counts = jnp.bincount(codes.reshape(-1), length=K).astype(jnp.float32)
-    p = counts / jnp.maximum(counts.sum(), 1)
-    entropy = -jnp.sum(jnp.where(p > 0, p * jnp.log(jnp.where(p > 0, p, 1)), 0))
-    return {"perplexity": jnp.exp(entropy), "codes_used": jnp.sum(counts > 0)}
+    return {"perplexity": jnp.exp(entropy(counts / jnp.maximum(counts.sum(), 1))), "codes_used": jnp.sum(counts > 0)}
 
 
 class VectorQuantiser(nn.Module):
@@ -133,8 +136,12 @@ class ArgmaxQuantiser(nn.Module):
         q = r / (jnp.sum(r, -1, keepdims=True) + 1e-6)
         return jnp.where(jnp.sum(r, -1, keepdims=True) > 0, q, 1.0 / self.spec.codes)  # an all-zero query: uniform
 
+    def diversity(self, mean):
+        """The unscaled diversity loss of the batch-and-time mean query `mean` [K]."""
+        return jnp.sum((mean - 1.0 / self.spec.codes) ** 2)
+
     def penalty(self, q) -> dict:
-        """Extra loss terms on the queries, by name (scaled into the loss by the caller)."""
+        """Extra loss terms on the queries, by name: (scale, value)."""
         return {}
 
     def __call__(self, z, update: bool = False, rng=None):
@@ -142,8 +149,7 @@ class ArgmaxQuantiser(nn.Module):
         q = self.queries(z.astype(jnp.float32))
         codes = jnp.argmax(q, axis=-1)
         hard = jax.nn.one_hot(codes, s.codes, dtype=q.dtype)
-        mean = q.reshape(-1, s.codes).mean(0)
-        diversity = jnp.sum((mean - 1.0 / s.codes) ** 2)
+        diversity = self.diversity(q.reshape(-1, s.codes).mean(0))
         loss = s.diversity * diversity
         stats = {**usage_stats(codes, s.codes), "diversity": diversity}
         for name, (scale, value) in self.penalty(q).items():
@@ -153,19 +159,34 @@ class ArgmaxQuantiser(nn.Module):
 
 
 class SoftmaxQuantiser(ArgmaxQuantiser):
-    """The paper's ablation (#1.6): softmax queries, the same diversity loss, and an `entropy`-scaled
-    penalty on each step's entropy, pushing queries towards one-hot."""
+    """The paper's ablation (#1.6): softmax queries whose diversity loss maximises the entropy of
+    their batch-and-time mean: loss = diversity·(log K − H(mean_{b,t} softmax(z))), which is −H up to
+    the constant log K (so the term is 0 when usage is uniform).
+
+    Why the entropy of the mean: it rewards spreading code usage across the batch and time without
+    forcing any single query to be uniform, so each step can still commit to one code (a per-step
+    entropy bonus would push every query towards uniform, the opposite of a discrete code)."""
 
     def queries(self, z):
         return jax.nn.softmax(z, axis=-1)
 
+    def diversity(self, mean):
+        return jnp.log(self.spec.codes) - entropy(mean)
+
+
+class SoftmaxL2Quantiser(SoftmaxQuantiser):
+    """A variant of #1.6 (not the paper's): softmax queries with the argmax AMAE's L2 diversity loss,
+    plus an `entropy`-scaled penalty on each step's entropy that pushes queries towards one-hot."""
+
+    def diversity(self, mean):
+        return ArgmaxQuantiser.diversity(self, mean)
+
     def penalty(self, q) -> dict:
-        entropy = -jnp.mean(jnp.sum(q * jnp.log(q + 1e-9), -1))
-        return {"query_entropy": (self.spec.entropy, entropy)}
+        return {"query_entropy": (self.spec.entropy, jnp.mean(entropy(q)))}
 
 
 QUANTISERS: dict[str, type[nn.Module]] = {"vq": VectorQuantiser, "argmax": ArgmaxQuantiser,
-                                          "softmax": SoftmaxQuantiser}
+                                          "softmax": SoftmaxQuantiser, "softmax_l2": SoftmaxL2Quantiser}
 
 
 def make_quantiser(spec: QuantiserSpec) -> nn.Module:
