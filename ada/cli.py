@@ -276,6 +276,19 @@ def cmd_reconstruct(args) -> int:
     return 0
 
 
+def cmd_continue(args) -> int:
+    writable_dir(args.out, "--out")
+    from ada.render import continue_piece
+
+    result = continue_piece(args.stack, args.input, args.out, prompt_seconds=args.prompt_seconds,
+                            seconds=args.seconds, offset=args.offset, num=args.num, temperature=args.temperature,
+                            seed=args.seed, chunk=args.chunk)
+    print(json.dumps({k: v for k, v in result.meta.items() if k.startswith(("noisiness", "flatness", "key"))}))
+    print(f"{args.num} continuations of {result.meta['prompt']} of {args.input}, {args.seconds:g} s each")
+    print(f"listen: {result.page}")
+    return 0
+
+
 def cmd_bench(args) -> int:
     writable_dir(Path(args.out).parent, "--out's folder")
     from ada.bench import GPU_JSON, run, run_accelerator
@@ -386,6 +399,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=natural, default=0)
     p.add_argument("--chunk", type=count, default=16000)
     p.set_defaults(func=cmd_reconstruct)
+
+    p = sub.add_parser("continue", help="continue a piece: its opening encoded up the stack, what follows sampled")
+    p.add_argument("--stack", required=True, help='JSON: {"levels": [workdir, ...], "prior": workdir}')
+    p.add_argument("--input", required=True, help="any audio file (WAV, FLAC, OGG, MP3, AIFF)")
+    p.add_argument("--offset", type=nonnegative, default=0.0, help="seconds into --input where the prompt starts "
+                   "(after its leading silence is trimmed)")
+    p.add_argument("--prompt-seconds", type=nonnegative, required=True, help="length of the prompt (0: unprimed)")
+    p.add_argument("--seconds", type=positive, default=4.0, help="length of what is sampled after the prompt")
+    p.add_argument("--num", type=count, default=2, help="continuations of the same prompt, sampled as one batch")
+    p.add_argument("--out", required=True, help="folder for the WAVs and index.html")
+    p.add_argument("--temperature", type=nonnegative, default=1.0)
+    p.add_argument("--seed", type=natural, default=0)
+    p.add_argument("--chunk", type=count, default=16000, help="steps per compiled sampling loop (memory)")
+    p.set_defaults(func=cmd_continue)
 
     p = sub.add_parser("eval", help="NLL, code usage and reconstruction distances of trained models")
     p.add_argument("--workdir", required=True, action="append", help="a trained workdir (repeat for a table)")
