@@ -161,9 +161,9 @@ def test_ada_continue_on_a_wav_end_to_end(micro_stack, tmp_path):
     assert all((out / f).with_suffix(".png").is_file() for f in [*meta["files"], "original.wav"])
 
 
-@pytest.mark.slow
-def test_bad_input_is_one_error_line(micro_stack, tmp_path):
+def test_bad_input_is_one_error_line_before_the_stack_is_read(tmp_path):
     wav = write_audio(tmp_path / "short.wav", seconds=1.0)  # about 1 s of sound after trimming
+    stack = tmp_path / "stack.json"  # never opened: the input is checked first
     cases = [
         (["--input", tmp_path / "missing.wav", "--prompt-seconds", 0.5], "--input", "missing.wav: no such file"),
         (["--input", tmp_path, "--prompt-seconds", 0.5], "--input", "not a file"),
@@ -172,9 +172,10 @@ def test_bad_input_is_one_error_line(micro_stack, tmp_path):
          "past its end"),
         (["--input", wav, "--offset", 9, "--prompt-seconds", 0.5], "--offset 9 s is beyond the end of", "short.wav"),
         (["--input", wav, "--prompt-seconds", -1], "--prompt-seconds", "must be"),
+        (["--input", wav, "--prompt-seconds", 0.5], str(stack), "no such stack file"),  # a good input: on to the stack
     ]
     for args, where, what in cases:
-        proc = run_ada("continue", "--stack", micro_stack, "--out", tmp_path / "o", *args, check=False)
+        proc = run_ada("continue", "--stack", stack, "--out", tmp_path / "o", *args, check=False)
         lines = proc.stderr.strip().splitlines()
         assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
         assert where in lines[0] and what in lines[0], lines[0]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ada import mulaw
-from ada.corpus import SMALL, Variation, pieces
+from ada.corpus import GAP_SECONDS, KEYBOARD, SMALL, Variation, pieces, render_piece, takes
 from ada.dataset import open_dataset
 
 from helpers import PIANO_PIECES, run_ada
@@ -23,6 +23,36 @@ def test_variants_are_drawn_from_the_seed_and_the_piece_alone():
 
 def test_small_corpus_lists_one_piece_per_work():
     assert len(SMALL) == len(set(SMALL)) and pieces("small") == SMALL
+
+
+def test_medium_corpus_plays_every_piano_work_in_three_variants():
+    medium, full = pieces("medium"), pieces("full")
+    assert len(medium) == len(set(medium)) and set(medium) < set(full) and pieces("medium") == medium
+    keyboard = [p for p in full if p.split("/")[0] in KEYBOARD]
+    assert len(keyboard) == 11 and set(keyboard) <= set(medium)
+    assert {takes("medium", p) for p in keyboard} == {3} and takes("medium", "bach/bwv10.7.mxl") == 2
+    assert takes("medium", "palestrina/Agnus_01.krn") == 1 and takes("small", keyboard[0]) == 1
+    assert takes("full", keyboard[0]) == 1
+    v = Variation()
+    drawn = [v.draw("joplin/maple_leaf_rag.mxl", k) for k in range(3)]
+    assert drawn[0] == v.draw("joplin/maple_leaf_rag.mxl")  # take 0: the variant the other sizes play
+    assert len({json.dumps(d, sort_keys=True) for d in drawn}) == 3
+
+
+@pytest.mark.slow
+def test_a_works_variants_are_played_in_turn_into_its_one_file(tmp_path):
+    import soundfile as sf
+
+    piece, v = "bach/bwv10.7.mxl", Variation()
+    first, second = v.draw(piece, 0), v.draw(piece, 1)
+    seconds = render_piece(piece, [first, second], tmp_path / "both.flac")
+    alone = [render_piece(piece, d, tmp_path / f"{k}.flac") for k, d in enumerate((first, second))]
+    assert seconds == pytest.approx(alone[0] + GAP_SECONDS + alone[1])
+    both, _ = sf.read(tmp_path / "both.flac")
+    one, _ = sf.read(tmp_path / "0.flac")
+    np.testing.assert_array_equal(both[: len(one)], one)  # the first take is the single render, unchanged
+    gap = both[len(one) : len(one) + int(GAP_SECONDS * 16000)]
+    assert np.abs(gap).max() == 0
 
 
 @pytest.mark.slow
