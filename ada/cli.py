@@ -351,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("corpus", help="build the built-in piano corpus (music21 scores on sampled pianos)")
     p.add_argument("--out", required=True)
     p.add_argument("--size", choices=("small", "medium", "full"), default="small",
-                   help="small: 29 works, 28 min; medium: 107 works, about 4 h; full: 1,844 works (data/README.md)")
+                   help="small: 29 works, 28 min; medium: 106 works, about 4 h; full: 1,844 works (data/README.md)")
     p.add_argument("--soundfonts", default="fluidr3,musescore", help="comma list of: fluidr3, musescore")
     p.add_argument("--presets", default="grand,bright", help="comma list of: grand, bright")
     p.add_argument("--tempo", type=positive, nargs=2, default=(0.9, 1.1), metavar=("MIN", "MAX"))
@@ -359,7 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--velocity", type=positive, nargs=2, default=(0.8, 1.2), metavar=("MIN", "MAX"))
     p.add_argument("--seed", type=natural, default=0)
     p.add_argument("--workers", type=count, default=None)
-    p.add_argument("--timeout", type=positive, default=180.0, help="seconds allowed per piece")
+    p.add_argument("--timeout", type=positive, default=180.0,
+                   help="seconds allowed per piece (and per variant, where a size plays several)")
     p.add_argument("--pieces", nargs="+", default=None, help="music21 corpus paths instead of --size")
     p.add_argument("--overwrite", action="store_true", help="replace a dataset not made by `ada corpus` in --out")
     p.add_argument("--quiet", action="store_true")

@@ -111,8 +111,8 @@ def pieces(size: str) -> list[str]:
     works = sorted(by_work.values())
     if size == "full":
         return works
-    return [p for family, (every, _) in MEDIUM.items()
-            for p in [w for w in works if w.split("/", 1)[0] == family][::every]]
+    return [p for family, (every, _) in MEDIUM.items()  # every n-th, from the middle of the first n
+            for p in [w for w in works if w.split("/", 1)[0] == family][every // 2 :: every]]
 
 
 def takes(size: str, piece: str) -> int:
@@ -206,8 +206,9 @@ def _child(piece, variant, out, conn, parent):
         conn.send(("failed", f"{type(e).__name__}: {e}"[:300]))
 
 
-def render_all(todo: list[tuple[str, dict, Path]], workers: int, timeout: float, progress: bool = True) -> dict:
-    """Render pieces in forked children, `workers` at a time; a child past `timeout` is killed."""
+def render_all(todo: list[tuple[str, dict | list[dict], Path]], workers: int, timeout: float,
+               progress: bool = True) -> dict:
+    """Render pieces in forked children, `workers` at a time; a child past `timeout` per variant is killed."""
     ctx = multiprocessing.get_context("fork")  # children inherit the imported music21: no start-up cost
     import music21  # noqa: F401  (imported once here, before forking)
 
@@ -220,15 +221,16 @@ def render_all(todo: list[tuple[str, dict, Path]], workers: int, timeout: float,
             proc = ctx.Process(target=_child, args=(piece, variant, out, send, os.getpid()),
                                daemon=True)
             proc.start()
-            running[piece] = (proc, recv, time.monotonic())
-        for piece, (proc, recv, started) in list(running.items()):
+            allowed = timeout * (len(variant) if isinstance(variant, list) else 1)
+            running[piece] = (proc, recv, time.monotonic(), allowed)
+        for piece, (proc, recv, started, allowed) in list(running.items()):
             if recv.poll():
                 results[piece] = recv.recv()
             elif not proc.is_alive():
                 results[piece] = ("failed", f"renderer exited with code {proc.exitcode}")
-            elif time.monotonic() - started > timeout:
+            elif time.monotonic() - started > allowed:
                 proc.kill()
-                results[piece] = ("failed", f"timed out after {timeout:.0f} s")
+                results[piece] = ("failed", f"timed out after {allowed:.0f} s")
             else:
                 continue
             proc.join()
