@@ -20,6 +20,7 @@ import tempfile
 import time
 import zlib
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -162,7 +163,8 @@ def render_piece(piece: str, variants: dict | list[dict], out: Path) -> float:
             pm.write(str(midi))
             subprocess.run(["fluidsynth", "-ni", "-q", "-g", "0.4", "-r", str(SAMPLE_RATE), "-F", str(wav),
                             SOUNDFONTS[variant["soundfont"]][0], str(midi)],
-                           check=True, capture_output=True, timeout=600)
+                           check=True, capture_output=True, timeout=600,
+                           preexec_fn=partial(die_with_parent, os.getpid()))  # killed with its renderer
             audio, rate = sf.read(wav, dtype="float32", always_2d=True)
             assert rate == SAMPLE_RATE
             parts += [np.zeros(int(GAP_SECONDS * SAMPLE_RATE), np.float32)] if parts else []
