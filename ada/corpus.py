@@ -209,8 +209,9 @@ def _child(piece, variant, out, conn, parent):
 
 
 def render_all(todo: list[tuple[str, dict | list[dict], Path]], workers: int, timeout: float,
-               progress: bool = True) -> dict:
-    """Render pieces in forked children, `workers` at a time; a child past `timeout` per variant is killed."""
+               progress: bool = True, on_done=None) -> dict:
+    """Render pieces in forked children, `workers` at a time; a child past `timeout` per variant is killed.
+    `on_done(piece, result)` hears of each piece as it finishes."""
     ctx = multiprocessing.get_context("fork")  # children inherit the imported music21: no start-up cost
     import music21  # noqa: F401  (imported once here, before forking)
 
@@ -238,6 +239,8 @@ def render_all(todo: list[tuple[str, dict | list[dict], Path]], workers: int, ti
             proc.join()
             del running[piece]
             bar.update()
+            if on_done:
+                on_done(piece, results[piece])
         time.sleep(0.02)
     bar.close()
     return results
@@ -272,7 +275,14 @@ def _build(out: Path, size, variation, workers, timeout, only, progress, overwri
     old = json.loads(manifest_path.read_text())["pieces"] if manifest_path.is_file() else {}
     todo = [(p, plan[p], files[p]) for p in chosen
             if not (files[p].is_file() and old.get(p, {}).get("variant") == plan[p])]
-    results = render_all(todo, workers or os.cpu_count() or 1, timeout, progress)
+    recorded = dict(old)
+
+    def record(piece, result):  # each render is in the manifest once made: a killed build resumes from it
+        if result[0] == "ok":
+            recorded[piece] = {"variant": plan[piece], "file": str(files[piece].relative_to(out))}
+            write_json(manifest_path, {"size": size, "variation": asdict(variation), "pieces": recorded})
+
+    results = render_all(todo, workers or os.cpu_count() or 1, timeout, progress, record)
     failed = {p: r[1] for p, r in results.items() if r[0] != "ok"}
     for p in failed:
         files[p].unlink(missing_ok=True)

@@ -1,4 +1,7 @@
 import json
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -85,3 +88,37 @@ def test_missing_soundfont_is_a_clear_error(tmp_path):
     proc = run_ada("corpus", "--out", tmp_path / "c", "--pieces", "bach/bwv1.6.mxl", "--soundfonts", "steinway",
                    check=False)
     assert proc.returncode == 2 and "unknown soundfont 'steinway'" in proc.stderr
+
+
+RESUME_PROBE = """
+import sys, time
+import numpy as np, soundfile as sf
+import ada.corpus as corpus
+
+def render(piece, variants, out):  # a second of a tone per piece; with "hang", the second never ends
+    if piece == "x/b.mxl" and sys.argv[2] == "hang":
+        time.sleep(600)
+    tone = 0.5 * np.sin(np.arange(16000) * (0.05 if piece == "x/a.mxl" else 0.08))
+    sf.write(out, tone, 16000, format="FLAC", subtype="PCM_16")
+    print("rendered", piece, flush=True)
+    return 1.0
+
+corpus.render_piece = render  # the forked renderers inherit it
+corpus.build(sys.argv[1], only=["x/a.mxl", "x/b.mxl"], workers=1, progress=False)
+"""
+
+
+@pytest.mark.slow
+def test_a_killed_build_keeps_the_renders_it_made(tmp_path):
+    out, manifest = tmp_path / "c", tmp_path / "c" / "corpus.json"
+    proc = subprocess.Popen([sys.executable, "-c", RESUME_PROBE, str(out), "hang"], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (manifest.is_file() and "x/a.mxl" in json.loads(manifest.read_text())["pieces"]):
+        assert time.monotonic() < deadline and proc.poll() is None, "the first render was never recorded"
+        time.sleep(0.1)
+    proc.kill()
+    proc.wait()
+    again = subprocess.run([sys.executable, "-c", RESUME_PROBE, str(out), "finish"], capture_output=True, text=True,
+                           check=True)
+    assert again.stdout.split() == ["rendered", "x/b.mxl"]  # the first piece's render was reused
+    assert len(open_dataset(out).files) == 2
