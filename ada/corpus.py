@@ -30,6 +30,7 @@ from tqdm import tqdm
 
 from ada import SAMPLE_RATE, lock
 from ada.atomic import atomic_path, write_json
+from ada.audio import trim_silence
 from ada.prepare import die_with_parent, prepare
 
 SOUNDFONTS = {
@@ -137,11 +138,13 @@ def check_tools(soundfonts) -> None:
 def render_piece(piece: str, variants: dict | list[dict], out: Path) -> float:
     """music21 score -> piano MIDI variant(s) -> FluidSynth -> mono FLAC at 16 kHz; returns seconds.
 
-    Several variants are played one after another, GAP_SECONDS apart, into the one file."""
+    Several variants are played one after another into the one file, each trimmed of its silence as
+    `ada prepare` trims a file's ends (FluidSynth's release tail), GAP_SECONDS apart."""
     import music21  # see pieces()
 
     pretty_midi.pretty_midi.MAX_TICK = 1e10  # long scores exceed pretty_midi's default guard
     score = _as_score(music21.corpus.parse(piece))
+    several = isinstance(variants, list) and len(variants) > 1
     parts = []
     with tempfile.TemporaryDirectory() as tmp:
         raw, midi, wav = (Path(tmp) / n for n in ("raw.mid", "piano.mid", "out.wav"))
@@ -168,7 +171,8 @@ def render_piece(piece: str, variants: dict | list[dict], out: Path) -> float:
             audio, rate = sf.read(wav, dtype="float32", always_2d=True)
             assert rate == SAMPLE_RATE
             parts += [np.zeros(int(GAP_SECONDS * SAMPLE_RATE), np.float32)] if parts else []
-            parts.append(audio.mean(axis=1))
+            take = audio.mean(axis=1)
+            parts.append(trim_silence(take) if several else take)
     mono = np.concatenate(parts)
     with atomic_path(out) as tmp_out:
         sf.write(tmp_out, mono, SAMPLE_RATE, format="FLAC", subtype="PCM_16")

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from ada import mulaw
+from ada.audio import trim_silence
 from ada.corpus import GAP_SECONDS, KEYBOARD, SMALL, Variation, pieces, render_piece, takes
 from ada.dataset import open_dataset
 
@@ -49,13 +50,17 @@ def test_a_works_variants_are_played_in_turn_into_its_one_file(tmp_path):
     piece, v = "bach/bwv10.7.mxl", Variation()
     first, second = v.draw(piece, 0), v.draw(piece, 1)
     seconds = render_piece(piece, [first, second], tmp_path / "both.flac")
-    alone = [render_piece(piece, d, tmp_path / f"{k}.flac") for k, d in enumerate((first, second))]
-    assert seconds == pytest.approx(alone[0] + GAP_SECONDS + alone[1])
-    both, _ = sf.read(tmp_path / "both.flac")
-    one, _ = sf.read(tmp_path / "0.flac")
-    np.testing.assert_array_equal(both[: len(one)], one)  # the first take is the single render, unchanged
-    gap = both[len(one) : len(one) + int(GAP_SECONDS * 16000)]
-    assert np.abs(gap).max() == 0
+    for k, d in enumerate((first, second)):
+        render_piece(piece, d, tmp_path / f"{k}.flac")
+    # each take as rendered alone, trimmed of its silence as prepare trims a file's ends
+    takes_alone = [trim_silence(sf.read(tmp_path / f"{k}.flac", dtype="float32")[0]) for k in range(2)]
+    both, _ = sf.read(tmp_path / "both.flac", dtype="float32")
+    gap = int(GAP_SECONDS * 16000)
+    assert len(both) == len(takes_alone[0]) + gap + len(takes_alone[1]) and seconds == len(both) / 16000
+    np.testing.assert_array_equal(both[: len(takes_alone[0])], takes_alone[0])  # each take, unchanged
+    np.testing.assert_array_equal(both[len(takes_alone[0]) + gap :], takes_alone[1])
+    assert np.abs(both[len(takes_alone[0]) : len(takes_alone[0]) + gap]).max() == 0  # a second of silence
+    assert len(takes_alone[0]) < len(sf.read(tmp_path / "0.flac")[0]) - 16000  # FluidSynth's tail is gone
 
 
 @pytest.mark.slow
