@@ -61,7 +61,7 @@ FULL_FAMILIES = {  # corpus folder -> what it is
 }
 SCORE_SUFFIXES = (".mxl", ".xml", ".musicxml", ".krn", ".abc")
 KEYBOARD = ("joplin", "chopin", "cpebach", "schumann_clara", "beach", "schoenberg")
-# Medium: family -> (every n-th work of the full list, variants of each): about 4 hours, the piano
+# Medium: family -> (every n-th work of the full list, variants of each): 4.7 hours, the piano
 # music itself in three variants, the chorales in two, a spread of the rest in one.
 MEDIUM = {**{family: (1, 3) for family in KEYBOARD}, "bach": (8, 2), "haydn": (1, 1), "mozart": (2, 1),
           "beethoven": (11, 1), "josquin": (1, 1), "lusitano": (1, 1), "monteverdi": (8, 1),
