@@ -24,10 +24,15 @@ SECONDS ?= 4
 NUM ?= 4
 EXCERPTS ?= 3
 OUT ?= $(RUNS)/demo
+# Continuation: PROMPT seconds of INPUT from OFFSET, then SECONDS sampled (default: the small corpus's eval piece)
+INPUT ?= $(SMALL)/renders/bach__bwv10.7.flac
+OFFSET ?= 0
+PROMPT ?= 4
 ADA := $(BIN)/ada
 
 .PHONY: setup system-deps lint test test-fast data data-full clean train-level1 encode-level1 train-level2 \
-        encode-level2 train-level2-pbt train-prior stack sample reconstruct demo reproduce-small bench bench-gpu profile
+        encode-level2 train-level2-pbt train-prior stack sample reconstruct continue listen demo reproduce-small \
+        bench bench-gpu profile data-medium
 
 setup: $(VENV)/.installed system-deps
 
@@ -67,6 +72,10 @@ $(SMALL)/index.json: | setup
 
 %/index.json:
 	@echo "error: no dataset at $*; make one with: $(ADA) prepare YOUR_RECORDINGS --out $*"; exit 1
+
+data-medium: setup
+	$(ADA) corpus --out data/prepared/piano-medium --size medium
+	$(ADA) info data/prepared/piano-medium
 
 data-full: setup
 	$(BIN)/ada corpus --out data/prepared/piano-full --size full
@@ -109,6 +118,16 @@ sample: setup
 reconstruct: setup
 	$(ADA) reconstruct --stack $(STACK) --levels 1 --data $(DATA) --excerpts $(EXCERPTS) --seconds $(SECONDS) \
 	  --out $(OUT)/reconstructions
+
+continue: setup
+	$(ADA) continue --stack $(STACK) --input $(INPUT) --offset $(OFFSET) --prompt-seconds $(PROMPT) \
+	  --seconds $(SECONDS) --num $(NUM) --out $(OUT)/continuations
+
+# Listening pages from an existing stack file (STACK=...), no training: samples, reconstructions, a continuation.
+listen: setup $(DATA)/index.json
+	@test -f $(STACK) || { echo "error: no stack file $(STACK); name one (make listen STACK=FILE) or build the tiny stack with make demo"; exit 1; }
+	$(MAKE) --no-print-directory sample reconstruct continue
+	@echo; for page in samples reconstructions continuations; do echo "Listen: $(abspath $(OUT))/$$page/index.html"; done
 
 # The whole pipeline on 2 CPU cores in about 20 minutes, ending with the listening pages.
 demo: train-prior stack

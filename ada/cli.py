@@ -329,6 +329,20 @@ def cmd_reconstruct(args) -> int:
     return 0
 
 
+def cmd_continue(args) -> int:
+    writable_dir(args.out, "--out")
+    from ada.render import continue_piece
+
+    result = continue_piece(args.stack, args.input, args.out, prompt_seconds=args.prompt_seconds,
+                            seconds=args.seconds, offset=args.offset, num=args.num, temperature=args.temperature,
+                            seed=args.seed, chunk=args.chunk)
+    print(json.dumps({k: v for k, v in result.meta.items() if k.startswith(("noisiness", "flatness", "key"))},
+                     ensure_ascii=False))
+    print(f"{args.num} continuations of {result.meta['prompt']} of {args.input}, {args.seconds:g} s each")
+    print(f"listen: {result.page}")
+    return 0
+
+
 def cmd_bench(args) -> int:
     writable_dir(Path(args.out).parent, "--out's folder")
     from ada.bench import GPU_JSON, run, run_accelerator
@@ -390,7 +404,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("corpus", help="build the built-in piano corpus (music21 scores on sampled pianos)")
     p.add_argument("--out", required=True)
-    p.add_argument("--size", choices=("small", "full"), default="small")
+    p.add_argument("--size", choices=("small", "medium", "full"), default="small",
+                   help="small: 29 works, 28 min; medium: 106 works, 4.7 h; full: 1,844 works (data/README.md)")
     p.add_argument("--soundfonts", default="fluidr3,musescore", help="comma list of: fluidr3, musescore")
     p.add_argument("--presets", default="grand,bright", help="comma list of: grand, bright")
     p.add_argument("--tempo", type=positive, nargs=2, default=(0.9, 1.1), metavar=("MIN", "MAX"))
@@ -398,7 +413,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--velocity", type=positive, nargs=2, default=(0.8, 1.2), metavar=("MIN", "MAX"))
     p.add_argument("--seed", type=natural, default=0)
     p.add_argument("--workers", type=count, default=None)
-    p.add_argument("--timeout", type=positive, default=180.0, help="seconds allowed per piece")
+    p.add_argument("--timeout", type=positive, default=180.0,
+                   help="seconds allowed per piece (and per variant, where a size plays several)")
     p.add_argument("--pieces", nargs="+", default=None, help="music21 corpus paths instead of --size")
     p.add_argument("--overwrite", action="store_true", help="replace a dataset not made by `ada corpus` in --out")
     p.add_argument("--quiet", action="store_true")
@@ -439,6 +455,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=natural, default=0)
     p.add_argument("--chunk", type=count, default=16000)
     p.set_defaults(func=cmd_reconstruct)
+
+    p = sub.add_parser("continue", help="continue a piece: its opening encoded up the stack, what follows sampled")
+    p.add_argument("--stack", required=True, help='JSON: {"levels": [workdir, ...], "prior": workdir}')
+    p.add_argument("--input", required=True, help="any audio file (WAV, FLAC, OGG, MP3, AIFF)")
+    p.add_argument("--offset", type=nonnegative, default=0.0, help="seconds into --input where the prompt starts "
+                   "(after its leading silence is trimmed)")
+    p.add_argument("--prompt-seconds", type=nonnegative, required=True, help="length of the prompt (0: unprimed)")
+    p.add_argument("--seconds", type=positive, default=4.0, help="length of what is sampled after the prompt")
+    p.add_argument("--num", type=count, default=2, help="continuations of the same prompt, sampled as one batch")
+    p.add_argument("--out", required=True, help="folder for the WAVs and index.html")
+    p.add_argument("--temperature", type=nonnegative, default=1.0)
+    p.add_argument("--seed", type=natural, default=0)
+    p.add_argument("--chunk", type=count, default=16000, help="steps per compiled sampling loop (memory)")
+    p.set_defaults(func=cmd_continue)
 
     p = sub.add_parser("eval", help="NLL, code usage and reconstruction distances of trained models")
     p.add_argument("--workdir", required=True, action="append", help="a trained workdir (repeat for a table)")

@@ -4,7 +4,9 @@ No recordings can be downloaded on an offline machine, but music21 ships real sc
 ships real piano samples (FluidR3 GM, MuseScore General). Every part of every score is played on
 a piano preset by FluidSynth at 16 kHz; each piece gets one variant (soundfont, preset, tempo,
 transposition, velocity) drawn from the seed and the piece's name, so builds are reproducible and
-a piece never appears twice (its variants would leak across the train/eval split).
+a piece never lands in two files (its variants would leak across the train/eval split): where a
+size plays a work in several variants (medium), they are rendered one after another into that
+work's one file.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import tempfile
 import time
 import zlib
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +30,7 @@ from tqdm import tqdm
 
 from ada import SAMPLE_RATE, lock
 from ada.atomic import atomic_path, write_json
+from ada.audio import trim_silence
 from ada.prepare import die_with_parent, prepare
 
 SOUNDFONTS = {
@@ -56,6 +60,14 @@ FULL_FAMILIES = {  # corpus folder -> what it is
     "beach": "keyboard", "schoenberg": "keyboard",
 }
 SCORE_SUFFIXES = (".mxl", ".xml", ".musicxml", ".krn", ".abc")
+KEYBOARD = ("joplin", "chopin", "cpebach", "schumann_clara", "beach", "schoenberg")
+# Medium: family -> (every n-th work of the full list, variants of each): 4.7 hours, the piano
+# music itself in three variants, the chorales in two, a spread of the rest in one.
+MEDIUM = {**{family: (1, 3) for family in KEYBOARD}, "bach": (8, 2), "haydn": (1, 1), "mozart": (2, 1),
+          "beethoven": (11, 1), "josquin": (1, 1), "lusitano": (1, 1), "monteverdi": (8, 1),
+          "palestrina": (132, 1)}
+SIZES = ("small", "medium", "full")
+GAP_SECONDS = 1.0  # silence between the variants of a work in its file
 
 
 class CorpusError(Exception):
@@ -73,8 +85,9 @@ class Variation:
     velocity: tuple = (0.8, 1.2)
     seed: int = 0
 
-    def draw(self, piece: str) -> dict:
-        rng = np.random.default_rng((self.seed, zlib.crc32(piece.encode())))
+    def draw(self, piece: str, take: int = 0) -> dict:
+        """The `take`-th variant of a piece (take 0 is the one every size plays)."""
+        rng = np.random.default_rng((self.seed, zlib.crc32(piece.encode()), *([take] if take else [])))
         return {"soundfont": self.soundfonts[rng.integers(len(self.soundfonts))],
                 "preset": self.presets[rng.integers(len(self.presets))],
                 "tempo": round(float(rng.uniform(*self.tempo)), 3),
@@ -83,11 +96,11 @@ class Variation:
 
 
 def pieces(size: str) -> list[str]:
-    """The music21 corpus paths of the `small` or `full` corpus, one per work (MusicXML over Humdrum)."""
+    """The music21 corpus paths of the `small`, `medium` or `full` corpus, one per work (MusicXML over Humdrum)."""
     if size == "small":
         return list(SMALL)
-    if size != "full":
-        raise CorpusError(f"unknown corpus size {size!r}: choose small or full")
+    if size not in SIZES:
+        raise CorpusError(f"unknown corpus size {size!r}: choose {', '.join(SIZES)}")
     from music21 import corpus  # music21 takes seconds to import: loaded only where scores are read
 
     by_work = {}
@@ -97,7 +110,16 @@ def pieces(size: str) -> list[str]:
         if rel.split("/", 1)[0] in FULL_FAMILIES and suffix in SCORE_SUFFIXES:
             if stem not in by_work or suffix != ".krn":
                 by_work[stem] = rel
-    return sorted(by_work.values())
+    works = sorted(by_work.values())
+    if size == "full":
+        return works
+    return [p for family, (every, _) in MEDIUM.items()  # every n-th, from the middle of the first n
+            for p in [w for w in works if w.split("/", 1)[0] == family][every // 2 :: every]]
+
+
+def takes(size: str, piece: str) -> int:
+    """How many variants of `piece` a corpus of `size` plays (one file holds them all)."""
+    return MEDIUM.get(piece.split("/", 1)[0], (1, 1))[1] if size == "medium" else 1
 
 
 def check_tools(soundfonts) -> None:
@@ -113,35 +135,45 @@ def check_tools(soundfonts) -> None:
             raise CorpusError(f"soundfont {name} ({path}) is missing: `sudo apt-get install {package}`")
 
 
-def render_piece(piece: str, variant: dict, out: Path) -> float:
-    """music21 score -> piano MIDI variant -> FluidSynth -> mono FLAC at 16 kHz; returns seconds."""
+def render_piece(piece: str, variants: dict | list[dict], out: Path) -> float:
+    """music21 score -> piano MIDI variant(s) -> FluidSynth -> mono FLAC at 16 kHz; returns seconds.
+
+    Several variants are played one after another into the one file, each trimmed of its silence as
+    `ada prepare` trims a file's ends (FluidSynth's release tail), GAP_SECONDS apart."""
     import music21  # see pieces()
 
     pretty_midi.pretty_midi.MAX_TICK = 1e10  # long scores exceed pretty_midi's default guard
     score = _as_score(music21.corpus.parse(piece))
+    several = isinstance(variants, list) and len(variants) > 1
+    parts = []
     with tempfile.TemporaryDirectory() as tmp:
         raw, midi, wav = (Path(tmp) / n for n in ("raw.mid", "piano.mid", "out.wav"))
         try:
             score.expandRepeats().write("midi", fp=str(raw))
         except Exception:  # malformed repeat marks: play the score once, as written
             _drop_repeats(score).write("midi", fp=str(raw))
-        pm = pretty_midi.PrettyMIDI(str(raw))
-        for inst in pm.instruments:
-            inst.program, inst.is_drum = PRESETS[variant["preset"]], False
-            for note in inst.notes:
-                note.pitch = int(np.clip(note.pitch + variant["transpose"], 21, 108))
-                note.velocity = int(np.clip(round(note.velocity * variant["velocity"]), 1, 127))
-        end = pm.get_end_time()
-        if end <= 0:
-            raise CorpusError("the score has no notes")
-        pm.adjust_times([0, end], [0, end / variant["tempo"]])
-        pm.write(str(midi))
-        subprocess.run(["fluidsynth", "-ni", "-q", "-g", "0.4", "-r", str(SAMPLE_RATE), "-F", str(wav),
-                        SOUNDFONTS[variant["soundfont"]][0], str(midi)],
-                       check=True, capture_output=True, timeout=600)
-        audio, rate = sf.read(wav, dtype="float32", always_2d=True)
-    mono = audio.mean(axis=1)
-    assert rate == SAMPLE_RATE
+        for variant in variants if isinstance(variants, list) else [variants]:
+            pm = pretty_midi.PrettyMIDI(str(raw))
+            for inst in pm.instruments:
+                inst.program, inst.is_drum = PRESETS[variant["preset"]], False
+                for note in inst.notes:
+                    note.pitch = int(np.clip(note.pitch + variant["transpose"], 21, 108))
+                    note.velocity = int(np.clip(round(note.velocity * variant["velocity"]), 1, 127))
+            end = pm.get_end_time()
+            if end <= 0:
+                raise CorpusError("the score has no notes")
+            pm.adjust_times([0, end], [0, end / variant["tempo"]])
+            pm.write(str(midi))
+            subprocess.run(["fluidsynth", "-ni", "-q", "-g", "0.4", "-r", str(SAMPLE_RATE), "-F", str(wav),
+                            SOUNDFONTS[variant["soundfont"]][0], str(midi)],
+                           check=True, capture_output=True, timeout=600,
+                           preexec_fn=partial(die_with_parent, os.getpid()))  # killed with its renderer
+            audio, rate = sf.read(wav, dtype="float32", always_2d=True)
+            assert rate == SAMPLE_RATE
+            parts += [np.zeros(int(GAP_SECONDS * SAMPLE_RATE), np.float32)] if parts else []
+            take = audio.mean(axis=1)
+            parts.append(trim_silence(take) if several else take)
+    mono = np.concatenate(parts)
     with atomic_path(out) as tmp_out:
         sf.write(tmp_out, mono, SAMPLE_RATE, format="FLAC", subtype="PCM_16")
     return len(mono) / SAMPLE_RATE
@@ -180,8 +212,10 @@ def _child(piece, variant, out, conn, parent):
         conn.send(("failed", f"{type(e).__name__}: {e}"[:300]))
 
 
-def render_all(todo: list[tuple[str, dict, Path]], workers: int, timeout: float, progress: bool = True) -> dict:
-    """Render pieces in forked children, `workers` at a time; a child past `timeout` is killed."""
+def render_all(todo: list[tuple[str, dict | list[dict], Path]], workers: int, timeout: float,
+               progress: bool = True, on_done=None) -> dict:
+    """Render pieces in forked children, `workers` at a time; a child past `timeout` per variant is killed.
+    `on_done(piece, result)` hears of each piece as it finishes."""
     ctx = multiprocessing.get_context("fork")  # children inherit the imported music21: no start-up cost
     import music21  # noqa: F401  (imported once here, before forking)
 
@@ -194,20 +228,23 @@ def render_all(todo: list[tuple[str, dict, Path]], workers: int, timeout: float,
             proc = ctx.Process(target=_child, args=(piece, variant, out, send, os.getpid()),
                                daemon=True)
             proc.start()
-            running[piece] = (proc, recv, time.monotonic())
-        for piece, (proc, recv, started) in list(running.items()):
+            allowed = timeout * (len(variant) if isinstance(variant, list) else 1)
+            running[piece] = (proc, recv, time.monotonic(), allowed)
+        for piece, (proc, recv, started, allowed) in list(running.items()):
             if recv.poll():
                 results[piece] = recv.recv()
             elif not proc.is_alive():
                 results[piece] = ("failed", f"renderer exited with code {proc.exitcode}")
-            elif time.monotonic() - started > timeout:
+            elif time.monotonic() - started > allowed:
                 proc.kill()
-                results[piece] = ("failed", f"timed out after {timeout:.0f} s")
+                results[piece] = ("failed", f"timed out after {allowed:.0f} s")
             else:
                 continue
             proc.join()
             del running[piece]
             bar.update()
+            if on_done:
+                on_done(piece, results[piece])
         time.sleep(0.02)
     bar.close()
     return results
@@ -234,13 +271,22 @@ def _build(out: Path, size, variation, workers, timeout, only, progress, overwri
     renders = out / RENDERS
     renders.mkdir(parents=True, exist_ok=True)
     chosen = only or pieces(size)
-    plan = {p: variation.draw(p) for p in chosen}
+    # one variant: its dict (as every build so far recorded it); several: their list, played in turn
+    plan = {p: variation.draw(p) if takes(size, p) == 1 else [variation.draw(p, k) for k in range(takes(size, p))]
+            for p in chosen}
     files = {p: renders / (p.replace("/", "__").rsplit(".", 1)[0] + ".flac") for p in chosen}
     manifest_path = out / MANIFEST
     old = json.loads(manifest_path.read_text())["pieces"] if manifest_path.is_file() else {}
     todo = [(p, plan[p], files[p]) for p in chosen
             if not (files[p].is_file() and old.get(p, {}).get("variant") == plan[p])]
-    results = render_all(todo, workers or os.cpu_count() or 1, timeout, progress)
+    recorded = dict(old)
+
+    def record(piece, result):  # each render is in the manifest once made: a killed build resumes from it
+        if result[0] == "ok":
+            recorded[piece] = {"variant": plan[piece], "file": str(files[piece].relative_to(out))}
+            write_json(manifest_path, {"size": size, "variation": asdict(variation), "pieces": recorded})
+
+    results = render_all(todo, workers or os.cpu_count() or 1, timeout, progress, record)
     failed = {p: r[1] for p, r in results.items() if r[0] != "ok"}
     for p in failed:
         files[p].unlink(missing_ok=True)

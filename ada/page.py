@@ -31,7 +31,9 @@ show();
 """
 
 
-def spectrogram_png(audio: np.ndarray, path: Path, title: str = "") -> None:
+def spectrogram_png(audio: np.ndarray, path: Path, title: str = "", mark: float | None = None,
+                    mark_label: str = "") -> None:
+    """A spectrogram image; `mark` draws a dashed line at that second (e.g. where a prompt ends)."""
     import matplotlib  # here: a second to import, and only the spectrograms need it
 
     matplotlib.use("Agg")
@@ -42,6 +44,9 @@ def spectrogram_png(audio: np.ndarray, path: Path, title: str = "") -> None:
     n_fft = max(512, hop)  # windows always cover the whole clip
     ax.specgram(audio + 1e-7, NFFT=n_fft, Fs=SAMPLE_RATE, noverlap=n_fft - hop, cmap="magma", vmin=-120)
     ax.set_ylim(0, 8000)
+    if mark is not None:
+        ax.axvline(mark, color="cyan", linestyle="--", linewidth=1.5)
+        ax.text(mark, 7600, f" {mark_label}", color="cyan", fontsize=8, va="top")
     ax.set_xlabel("s")
     ax.set_ylabel("Hz")
     if title:
@@ -51,16 +56,21 @@ def spectrogram_png(audio: np.ndarray, path: Path, title: str = "") -> None:
     plt.close(fig)
 
 
-def write_page(out: Path, title: str, meta: dict, rows: list[list[tuple[str, np.ndarray, Path]]]) -> Path:
-    """rows: each a list of (label, audio, wav path) shown side by side (e.g. original | reconstruction)."""
+def write_page(out: Path, title: str, meta: dict, rows: list[list[tuple[str, np.ndarray, Path]]],
+               mark: float | None = None, mark_label: str = "prompt ends") -> Path:
+    """rows: each a list of (label, audio, wav path) shown side by side (e.g. original | reconstruction).
+    `mark` (seconds) is shown on every clip that reaches it: a line on its spectrogram and in its caption."""
     out = Path(out)
     cells_html = []
     for row in rows:
         cells = []
         for label, audio, wav in row:
             png = wav.with_suffix(".png")
-            spectrogram_png(audio, png, label)
-            cells.append(f'<figure><figcaption>{html.escape(label)} ({len(audio) / SAMPLE_RATE:.2f} s)</figcaption>'
+            marked = mark if mark is not None and mark < len(audio) / SAMPLE_RATE else None
+            spectrogram_png(audio, png, label, marked, mark_label)
+            note = "" if marked is None else f'; <span class="mark">{html.escape(mark_label)} at {marked:.2f} s</span>'
+            cells.append(f'<figure><figcaption>{html.escape(label)} ({len(audio) / SAMPLE_RATE:.2f} s{note})'
+                         '</figcaption>'
                          f'<audio controls preload="metadata" src="{html.escape(wav.name)}"></audio>'
                          f'<img src="{html.escape(png.name)}" alt="spectrogram of {html.escape(label)}"></figure>')
         cells_html.append('<div class="row">' + "".join(cells) + "</div>")
@@ -69,7 +79,7 @@ def write_page(out: Path, title: str, meta: dict, rows: list[list[tuple[str, np.
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1800px}} .row{{display:flex;gap:1em;flex-wrap:wrap}}
 figure{{margin:0 0 1.5em 0}} img{{display:block;width:720px}} audio{{width:720px}}
-th{{text-align:left;padding-right:1em}} #status{{color:#555}}</style></head>
+th{{text-align:left;padding-right:1em}} #status{{color:#555}} .mark{{color:#08a}}</style></head>
 <body><h1>{html.escape(title)}</h1><p id="status"></p><table>{table}</table>
 {''.join(cells_html)}
 {STATUS_SCRIPT}</body></html>

@@ -1,8 +1,9 @@
 """Rendering down a stack: prior -> top codes -> each level's decoder -> μ-law audio -> WAV files.
 
 `ada sample` draws new music; `ada reconstruct` encodes real audio through the bottom levels and
-samples it back, as in the paper's reconstructions. Level-1 audio is streamed to disk chunk by
-chunk, so a minute costs the memory of a chunk.
+samples it back, as in the paper's reconstructions; `ada continue` encodes the opening of a piece up
+the whole stack and samples what follows, every model primed with the prompt at its own level.
+Level-1 audio is streamed to disk chunk by chunk, so a minute costs the memory of a chunk.
 """
 
 from __future__ import annotations
@@ -39,16 +40,22 @@ class Reconstructions:
     meta: dict  # the stack, settings and mean distances shown on the page
 
 
-def render_down(stack: Stack, top_codes: np.ndarray, key, temperature: float, chunk: int) -> Iterator[np.ndarray]:
-    """Top codes [N, T] -> blocks of audio tokens [N, ≤chunk], sampled level by level, top first."""
+def render_down(stack: Stack, top_codes: np.ndarray, key, temperature: float, chunk: int,
+                prompts: list[np.ndarray] | None = None) -> Iterator[np.ndarray]:
+    """Top codes [N, T] -> blocks of audio tokens [N, ≤chunk], sampled level by level, top first.
+
+    `prompts[i]` [N, P_i] primes level i + 1's local model with the start of the sequence it models
+    (audio tokens for level 1, the codes of level i for level i + 1)."""
     codes = np.asarray(top_codes)
+    prompts = prompts or [None] * len(stack.levels)
     for i in reversed(range(1, len(stack.levels))):
         m = stack.levels[i]
         codes = stack.sampler(m, chunk).sample(
-            codes.shape[0], codes.shape[1] * m.spec.hop, jax.random.fold_in(key, i + 1), temperature, codes)
+            codes.shape[0], codes.shape[1] * m.spec.hop, jax.random.fold_in(key, i + 1), temperature, codes,
+            prompts[i])
     m = stack.levels[0]
     yield from stack.sampler(m, chunk).stream(
-        codes.shape[0], codes.shape[1] * m.spec.hop, jax.random.fold_in(key, 1), temperature, codes)
+        codes.shape[0], codes.shape[1] * m.spec.hop, jax.random.fold_in(key, 1), temperature, codes, prompts[0])
 
 
 def _write_wavs(paths: list[Path], frames: int, blocks: Iterator[np.ndarray]) -> list[np.ndarray]:
@@ -145,12 +152,36 @@ def excerpts_from(data, split: str, count: int, frames: int) -> list[tuple[str, 
     return picks
 
 
+def read_input(path) -> np.ndarray:
+    """Any audio file as 16 kHz float32, cleaned as `ada prepare` does; errors name the file."""
+    path = Path(path)
+    if not path.exists():
+        raise audio.AudioError(f"--input {path}: no such file")
+    if not path.is_file():
+        raise audio.AudioError(f"--input {path}: not a file; name an audio file")
+    try:
+        return audio.clean(audio.read(path))
+    except audio.AudioError as e:
+        raise audio.AudioError(f"--input {path}: {e}") from None
+
+
+def input_start(path, x: np.ndarray, offset: float, frames: int, what: str = "--seconds") -> int:
+    """The sample `offset` seconds into `x`, refused in one line when it or the `frames` after it run past the end."""
+    start, have = int(round(offset * SAMPLE_RATE)), len(x) / SAMPLE_RATE
+    if start >= len(x):
+        raise audio.AudioError(f"--offset {offset:g} s is beyond the end of {path} ({have:.2f} s after trimming "
+                               "silence)")
+    if start + frames > len(x):
+        raise audio.AudioError(f"{path} is {have:.2f} s long after trimming silence: --offset {offset:g} s + {what} "
+                               f"{frames / SAMPLE_RATE:g} s runs {(start + frames - len(x)) / SAMPLE_RATE:.2f} s "
+                               "past its end")
+    return start
+
+
 def excerpt_from_file(path, offset: float, frames: int) -> tuple[str, np.ndarray]:
     """`frames` μ-law tokens of any audio file from `offset` seconds on, cleaned as `ada prepare` does."""
-    x = audio.clean(audio.read(path))
-    start = int(offset * SAMPLE_RATE)
-    if len(x) < start + frames:
-        raise audio.AudioError(f"{path}: shorter than {(start + frames) / SAMPLE_RATE:g} s after trimming")
+    x = read_input(path)
+    start = input_start(path, x, offset, frames)
     return f"{path} @ {offset:g} s", mulaw.encode(x[start : start + frames])
 
 
@@ -210,3 +241,77 @@ def reconstruct_excerpts(stack_path, out, *, levels: int, seconds: float, input=
     chosen = excerpts_from(data, "eval", excerpts, frames)
     unrelated = excerpts_from(data, "train", 1, frames)[0][1]
     return reconstruct(stack, chosen, out, levels, unrelated=unrelated, **options)
+
+
+@dataclass
+class Continuation:
+    page: Path
+    files: list[Path]  # the WAVs: prompt + continuation each
+    clips: list[np.ndarray]  # their audio (prompt part: the input's μ-law tokens, decoded)
+    meta: dict  # the stack, settings and measures shown on the page (continuations.json holds the rest)
+
+
+def prompt_sequences(stack: Stack, tokens: np.ndarray) -> list[np.ndarray]:
+    """A prompt's μ-law tokens (a multiple of the stack's hop) up the stack: the sequence each model
+    primes on, bottom first: [audio tokens, level-1 codes, …, top codes (the prior's)]."""
+    sequences = [np.asarray(tokens, np.int64)]
+    for m in stack.levels:
+        below = sequences[-1]
+        sequences.append(LevelEncoder(m.model, m.variables, m.spec)(below) if len(below)
+                         else np.zeros(0, np.int64))
+    return sequences
+
+
+def continue_piece(stack_path, input, out, *, prompt_seconds: float, seconds: float, offset: float = 0.0,
+                   num: int = 1, temperature: float = 1.0, seed: int = 0, chunk: int = 16000) -> Continuation:
+    """`ada continue`: `prompt_seconds` of `input` from `offset`, encoded up the stack, then `seconds`
+    more sampled by the prior and every level, each primed with the prompt at its level; `num` pieces.
+
+    With the same seed, a zero-length prompt draws exactly what `ada sample` draws."""
+    x = read_input(input)
+    start = input_start(input, x, offset, int(prompt_seconds * SAMPLE_RATE), "--prompt-seconds")
+    stack = load_stack(stack_path)
+    out = Path(out)
+    given = int(prompt_seconds * SAMPLE_RATE) // stack.hop * stack.hop  # whole top codes
+    frames = given + round(seconds * SAMPLE_RATE)
+    key = jax.random.key(seed)
+    started = time.perf_counter()
+    prompt = mulaw.encode(x[start : start + given])
+    rows = [np.repeat(p[None], num, axis=0) for p in prompt_sequences(stack, prompt)]
+    top = stack.sampler(stack.prior, chunk).sample(num, math.ceil(frames / stack.hop), jax.random.fold_in(key, 0),
+                                                   temperature, prompt=rows[-1])
+    paths = [out / f"continuation-{k:02d}.wav" for k in range(num)]
+    clips = _write_wavs(paths, frames, render_down(stack, top, key, temperature, chunk, rows[:-1]))
+    took = time.perf_counter() - started
+    original = mulaw.decode(mulaw.encode(x[start : start + frames]))  # as the models hear it
+    original_path = out / "original.wav"
+    audio.write_wav(original_path, original)
+
+    mark = given / SAMPLE_RATE
+    measures = listen([c[given:] for c in clips])
+    corpus = _corpus_measures(stack, frames - given, max(num, 3))
+    prompt_measures = listen([mulaw.decode(prompt)]) if given else {}
+    following = original[given:] if len(original) - given >= SAMPLE_RATE // 2 else None  # what the piece does
+    original_measures = listen([following]) if following is not None else {}
+    meta = {**_describe(stack), "input": f"{input} from {offset:g} s", "prompt": f"{mark:.3f} s",
+            "continuation": f"{seconds:g} s", "samples": num, "temperature": temperature, "seed": seed,
+            "render time": f"{took:.1f} s ({num * frames / SAMPLE_RATE / took:.2f}x real time)"}
+    meta.update(_measure_lines(measures, corpus))
+    for name, ref in (("prompt", prompt_measures), ("the original's continuation", original_measures)):
+        for m in ("flatness", "key_clarity"):
+            if ref:
+                meta[f"{m.replace('_', ' ')} of {name}"] = f"{ref[m]['mean']:.3g}"
+    if prompt_measures:
+        meta["noisiness (flatness over the prompt's)"] = round(measures["flatness"]["mean"]
+                                                               / max(prompt_measures["flatness"]["mean"], 1e-9), 2)
+    label = Path(input).name
+    page_rows = [[(f"original: {label} from {offset:g} s", original, original_path)]]
+    page_rows += [[(f"{p.stem}: prompt + {seconds:g} s sampled", c, p)] for p, c in zip(paths, clips, strict=True)]
+    page = write_page(out, f"ADA continuations: {label} on {stack.path.name}", meta, page_rows,
+                      mark=mark if given else None)
+    write_json(out / "continuations.json", {
+        **meta, "input": str(input), "offset": offset, "prompt_seconds": mark, "seconds": seconds,
+        "files": [p.name for p in paths], "original": original_path.name, "measures": measures,
+        "prompt_measures": prompt_measures, "original_measures": original_measures, "corpus_measures": corpus})
+    _remove_stale(out, "continuation-*", paths)
+    return Continuation(page, paths, clips, meta)

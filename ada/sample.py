@@ -5,6 +5,11 @@ a circular cache per layer; the modulator's biases are computed per chunk from t
 windows (context = the modulator's receptive field), so a minute of audio needs the memory of a
 chunk. Token t is drawn with `fold_in(key, t)`, so the naive sampler, which recomputes the whole
 receptive field at every step, draws exactly the same tokens; it stays for tests and benchmarks.
+
+Both take a `prompt` (primed sampling, `ada continue`): its tokens are fed through the model as if
+drawn (teacher forcing: the incremental sampler runs the same scan over them with the token given
+instead of drawn, so its cache ends where sampling the prompt would have left it), then sampling
+goes on from there. An empty prompt is unprimed sampling, token for token.
 """
 
 from __future__ import annotations
@@ -41,14 +46,18 @@ class Sampler:
         self._init_cache = jax.jit(lambda v, num: model.apply(v, num, method=Autoregressive.init_cache),
                                    static_argnums=1)
 
-    def _scan_chunk(self, variables, cache, prev, cond, key, t0, steps: int, temperature: float):
+    def _scan_chunk(self, variables, cache, prev, cond, key, t0, forced=None, *, steps: int, temperature: float):
+        """Steps t0 .. t0 + steps: each token drawn, or, given `forced` [num, steps], taken from it."""
         model, hop = self.model, self.hop
 
         def body(carry, t):
             cache, prev = carry
             c = None if cond is None else jax.lax.dynamic_index_in_dim(cond, (t - t0) // hop, 1, keepdims=False)
             logits, cache = model.apply(variables, prev, cache, c, method=Autoregressive.step)
-            token = draw(logits, jax.random.fold_in(key, t), temperature)
+            if forced is None:
+                token = draw(logits, jax.random.fold_in(key, t), temperature)
+            else:  # teacher forcing: the cache hears the given token; its logits go unused
+                token = jax.lax.dynamic_index_in_dim(forced, t - t0, 1, keepdims=False)
             return (cache, token), token
 
         (cache, prev), tokens = jax.lax.scan(body, (cache, prev), t0 + jnp.arange(steps))
@@ -61,28 +70,42 @@ class Sampler:
         out = self._bias(self.variables, x, mask)
         return out[:, self.context : self.context + stop - start]
 
-    def stream(self, num: int, length: int, key, temperature: float = 1.0, codes=None) -> Iterator[np.ndarray]:
-        """Yield [num, ≤chunk] token blocks until `length` tokens; `codes` [num, length / hop] for a level."""
+    def stream(self, num: int, length: int, key, temperature: float = 1.0, codes=None,
+               prompt=None) -> Iterator[np.ndarray]:
+        """Yield [num, ≤chunk] token blocks until `length` tokens; `codes` [num, length / hop] for a level.
+
+        `prompt` [num, P] (P ≤ length; a multiple of hop for a level): the first P tokens, fed through
+        the model chunk by chunk and yielded as they are; sampling starts at step P.
+        """
         if self.spec.is_level:
             codes = np.asarray(codes)
             if codes.shape != (num, length // self.hop) or length % self.hop:
                 raise ValueError(f"a level needs codes [{num}, {length // self.hop}] for {length} steps, "
                                  f"got {codes.shape}")
+        prompt = np.zeros((num, 0), np.int32) if prompt is None else np.asarray(prompt, np.int32)
+        given = prompt.shape[1]
+        if prompt.shape[0] != num or given > length or given % self.hop:
+            raise ValueError(f"a prompt must be [{num}, P] with P ≤ {length} and a multiple of {self.hop}, "
+                             f"got {prompt.shape}")
         cache = self._init_cache(self.variables, num)
         prev = jnp.full((num,), -1, jnp.int32)
-        for t0 in range(0, length, self.chunk):
-            steps = min(self.chunk, length - t0)
-            cond = self.biases(codes, t0 // self.hop, (t0 + steps) // self.hop) if codes is not None else None
-            cache, prev, tokens = self._scan(self.variables, cache, prev, cond, key, t0, steps=steps,
+        segments = [(t0, min(t0 + self.chunk, given), True) for t0 in range(0, given, self.chunk)]
+        segments += [(t0, min(t0 + self.chunk, length), False) for t0 in range(given, length, self.chunk)]
+        for t0, stop, forced in segments:
+            cond = self.biases(codes, t0 // self.hop, stop // self.hop) if codes is not None else None
+            cache, prev, tokens = self._scan(self.variables, cache, prev, cond, key, t0,
+                                             prompt[:, t0:stop] if forced else None, steps=stop - t0,
                                              temperature=float(temperature))
             yield np.asarray(tokens)
 
-    def sample(self, num: int, length: int, key, temperature: float = 1.0, codes=None) -> np.ndarray:
-        return np.concatenate(list(self.stream(num, length, key, temperature, codes)), axis=1)
+    def sample(self, num: int, length: int, key, temperature: float = 1.0, codes=None, prompt=None) -> np.ndarray:
+        return np.concatenate(list(self.stream(num, length, key, temperature, codes, prompt)), axis=1)
 
 
-def sample_naive(model, variables, spec, num: int, length: int, key, temperature: float = 1.0, codes=None):
-    """Reference sampler: every step runs the full model over the last receptive field of tokens."""
+def sample_naive(model, variables, spec, num: int, length: int, key, temperature: float = 1.0, codes=None,
+                 prompt=None):
+    """Reference sampler: every step runs the full model over the last receptive field of tokens;
+    the `prompt`'s tokens [num, P] stand in the sequence from the start, and drawing begins at P."""
     rf = spec.receptive_fields()["local"]
     cond = None
     if spec.is_level:  # biases for the whole sequence in one pass, one row per step
@@ -101,7 +124,10 @@ def sample_naive(model, variables, spec, num: int, length: int, key, temperature
         logits = model.apply(variables, window, c, m, method=Autoregressive.local_logits)[:, -1]
         return tokens.at[:, rf + t].set(draw(logits, jax.random.fold_in(key, t), temperature))
 
+    given = 0 if prompt is None else np.asarray(prompt).shape[1]
     tokens = jnp.full((num, rf + length), -1, jnp.int32)
-    for t in range(length):
+    if given:
+        tokens = tokens.at[:, rf : rf + given].set(jnp.asarray(prompt, jnp.int32))
+    for t in range(given, length):
         tokens = step(tokens, t)
     return np.asarray(tokens[:, rf:])

@@ -1,10 +1,14 @@
 import json
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
 
 from ada import mulaw
-from ada.corpus import SMALL, Variation, pieces
+from ada.audio import trim_silence
+from ada.corpus import GAP_SECONDS, KEYBOARD, SMALL, Variation, pieces, render_piece, takes
 from ada.dataset import open_dataset
 
 from helpers import PIANO_PIECES, run_ada
@@ -23,6 +27,40 @@ def test_variants_are_drawn_from_the_seed_and_the_piece_alone():
 
 def test_small_corpus_lists_one_piece_per_work():
     assert len(SMALL) == len(set(SMALL)) and pieces("small") == SMALL
+
+
+def test_medium_corpus_plays_every_piano_work_in_three_variants():
+    medium, full = pieces("medium"), pieces("full")
+    assert len(medium) == len(set(medium)) and set(medium) < set(full) and pieces("medium") == medium
+    keyboard = [p for p in full if p.split("/")[0] in KEYBOARD]
+    assert len(keyboard) == 11 and set(keyboard) <= set(medium)
+    assert {takes("medium", p) for p in keyboard} == {3} and takes("medium", "bach/bwv10.7.mxl") == 2
+    assert takes("medium", "palestrina/Agnus_01.krn") == 1 and takes("small", keyboard[0]) == 1
+    assert takes("full", keyboard[0]) == 1
+    v = Variation()
+    drawn = [v.draw("joplin/maple_leaf_rag.mxl", k) for k in range(3)]
+    assert drawn[0] == v.draw("joplin/maple_leaf_rag.mxl")  # take 0: the variant the other sizes play
+    assert len({json.dumps(d, sort_keys=True) for d in drawn}) == 3
+
+
+@pytest.mark.slow
+def test_a_works_variants_are_played_in_turn_into_its_one_file(tmp_path):
+    import soundfile as sf
+
+    piece, v = "bach/bwv10.7.mxl", Variation()
+    first, second = v.draw(piece, 0), v.draw(piece, 1)
+    seconds = render_piece(piece, [first, second], tmp_path / "both.flac")
+    for k, d in enumerate((first, second)):
+        render_piece(piece, d, tmp_path / f"{k}.flac")
+    # each take as rendered alone, trimmed of its silence as prepare trims a file's ends
+    takes_alone = [trim_silence(sf.read(tmp_path / f"{k}.flac", dtype="float32")[0]) for k in range(2)]
+    both, _ = sf.read(tmp_path / "both.flac", dtype="float32")
+    gap = int(GAP_SECONDS * 16000)
+    assert len(both) == len(takes_alone[0]) + gap + len(takes_alone[1]) and seconds == len(both) / 16000
+    np.testing.assert_array_equal(both[: len(takes_alone[0])], takes_alone[0])  # each take, unchanged
+    np.testing.assert_array_equal(both[len(takes_alone[0]) + gap :], takes_alone[1])
+    assert np.abs(both[len(takes_alone[0]) : len(takes_alone[0]) + gap]).max() == 0  # a second of silence
+    assert len(takes_alone[0]) < len(sf.read(tmp_path / "0.flac")[0]) - 16000  # FluidSynth's tail is gone
 
 
 @pytest.mark.slow
@@ -55,3 +93,37 @@ def test_missing_soundfont_is_a_clear_error(tmp_path):
     proc = run_ada("corpus", "--out", tmp_path / "c", "--pieces", "bach/bwv1.6.mxl", "--soundfonts", "steinway",
                    check=False)
     assert proc.returncode == 2 and "unknown soundfont 'steinway'" in proc.stderr
+
+
+RESUME_PROBE = """
+import sys, time
+import numpy as np, soundfile as sf
+import ada.corpus as corpus
+
+def render(piece, variants, out):  # a second of a tone per piece; with "hang", the second never ends
+    if piece == "x/b.mxl" and sys.argv[2] == "hang":
+        time.sleep(600)
+    tone = 0.5 * np.sin(np.arange(16000) * (0.05 if piece == "x/a.mxl" else 0.08))
+    sf.write(out, tone, 16000, format="FLAC", subtype="PCM_16")
+    print("rendered", piece, flush=True)
+    return 1.0
+
+corpus.render_piece = render  # the forked renderers inherit it
+corpus.build(sys.argv[1], only=["x/a.mxl", "x/b.mxl"], workers=1, progress=False)
+"""
+
+
+@pytest.mark.slow
+def test_a_killed_build_keeps_the_renders_it_made(tmp_path):
+    out, manifest = tmp_path / "c", tmp_path / "c" / "corpus.json"
+    proc = subprocess.Popen([sys.executable, "-c", RESUME_PROBE, str(out), "hang"], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (manifest.is_file() and "x/a.mxl" in json.loads(manifest.read_text())["pieces"]):
+        assert time.monotonic() < deadline and proc.poll() is None, "the first render was never recorded"
+        time.sleep(0.1)
+    proc.kill()
+    proc.wait()
+    again = subprocess.run([sys.executable, "-c", RESUME_PROBE, str(out), "finish"], capture_output=True, text=True,
+                           check=True)
+    assert again.stdout.split() == ["rendered", "x/b.mxl"]  # the first piece's render was reused
+    assert len(open_dataset(out).files) == 2

@@ -63,6 +63,18 @@ BAD = [
     (["reconstruct", "--stack", S, "--out", "{new}", "--data", D, "--excerpts", "0"], "--excerpts"),
     (["reconstruct", "--stack", S, "--out", "{new}", "--data", D, "--input", "{file}"], "not allowed with"),
     (["reconstruct", "--stack", S, "--out", "{new}"], "one of the arguments --input --data is required"),
+    # continue
+    (["continue", "--stack", S, "--out", "{new}", "--input", "{file}"], "required: --prompt-seconds"),
+    (["continue", "--stack", S, "--out", "{new}", "--prompt-seconds", "1"], "required: --input"),
+    (["continue", "--stack", S, "--out", "{new}", "--input", "{file}", "--prompt-seconds", "nan"], "--prompt-seconds"),
+    (["continue", "--stack", S, "--out", "{new}", "--input", "{file}", "--prompt-seconds", "1", "--seconds", "0"],
+     "--seconds: must be a finite number > 0"),
+    (["continue", "--stack", S, "--out", "{new}", "--input", "{file}", "--prompt-seconds", "1", "--offset", "-1"],
+     "--offset: must be"),
+    (["continue", "--stack", S, "--out", "{new}", "--input", "{file}", "--prompt-seconds", "1", "--num", "0"], "--num"),
+    (["continue", "--stack", S, "--out", "{new}", "--input", "{file}", "--prompt-seconds", "1"],
+     "--input {file}: not decodable as audio"),
+    (["continue", "--stack", S, "--out", "{file}", "--input", "{file}", "--prompt-seconds", "1"], "is a file, not a"),
     # eval
     (["eval", "--workdir", W, "--data", D, "--crops", "0"], "--crops"),
     (["eval", "--workdir", W, "--data", D, "--samples", "0"], "--samples"),
