@@ -113,7 +113,7 @@ def write_notes(root: str | os.PathLike, *, kind: str, bars: int, streams: list[
     replaced only with `overwrite`; a directory holding anything else is never touched.
     """
     root = Path(root)
-    _check_target(root, overwrite)
+    check_target(root, overwrite)
     if kind not in KINDS:
         raise NoteDatasetError(f"kind {kind!r}; choose one of {', '.join(KINDS)}")
     steps = int(bars) * STEPS_PER_BAR
@@ -191,7 +191,9 @@ def read_notes_index(root: str | os.PathLike) -> dict | None:
     return index if isinstance(index, dict) else None
 
 
-def _check_target(root: Path, overwrite: bool) -> None:
+def check_target(root: str | os.PathLike, overwrite: bool) -> None:
+    """Refuse, before any work, an output that holds a note dataset (unless `overwrite`) or anything else."""
+    root = Path(root)
     if root.exists() and not root.is_dir():
         raise NoteDatasetError(f"--out {root} is a file, not a directory")
     if not root.is_dir() or not any(root.iterdir()):
