@@ -311,6 +311,99 @@ def cmd_profile(args) -> int:
     return 0
 
 
+def cmd_notes_corpus(args) -> int:
+    writable_dir(args.out, "--out")
+    from ada.notes.corpus import build
+
+    index = build(args.out, bars=args.bars, kind=args.kind, cache=args.cache, workers=args.workers,
+                  transpose=args.transpose, eval_fraction=args.eval_fraction, progress=not args.quiet,
+                  overwrite=args.overwrite)
+    src = index["sources"]
+    for name, c in src["collections"].items():
+        print(f"{name:14s} " + ", ".join(f"{v} {k}" for k, v in c.items()))
+    for reason, n in src["rejects"].items():
+        print(f"  {n} tunes gave no window: {reason}")
+    if src["failed"]:
+        print(f"  {len(src['failed'])} tunes failed to parse (listed in {args.out}/index.json)")
+    return _notes_summary(args.out, index, f"in {src['build_seconds']:.0f} s ({src['parse_seconds']:.0f} s parsing)")
+
+
+def cmd_notes_prepare(args) -> int:
+    writable_dir(args.out, "--out")
+    from ada.notes.prepare import prepare_midi
+
+    index, summary = prepare_midi(args.sources, args.out, kind=args.kind, bars=args.bars, transpose=args.transpose,
+                                  eval_fraction=args.eval_fraction, workers=args.workers, cache=args.cache,
+                                  progress=not args.quiet, overwrite=args.overwrite)
+    for line in summary.lines():
+        print(line, file=sys.stderr if line.startswith("skipped ") else sys.stdout)
+    return _notes_summary(args.out, index, f"in {index['sources']['build_seconds']:.0f} s")
+
+
+def _notes_summary(out, index, how: str) -> int:
+    for split, entry in index["splits"].items():
+        print(f"{split:5s} {entry['examples']:7d} windows from {entry['distinct_tunes']:5d} tunes")
+    t = index["sources"].get("transpose")
+    print(f"wrote {index['kind']} {index['bars']}-bar windows to {out} {how}"
+          + (f"; train windows transposed by -{t['semitones']}..+{t['semitones']} semitones" if t else ""))
+    return 0
+
+
+def cmd_notes_info(args) -> int:
+    from ada.notes.dataset import open_notes
+
+    ds = open_notes(args.dir)
+    src = ds.index.get("sources", {})
+    print(f"dataset  {ds.root}")
+    print(f"kind     {ds.kind}, {ds.bars} bars of {ds.steps_per_bar} steps, streams "
+          + ", ".join(f"{s['name']} ({s['kind']}, {s['vocab']} classes)" for s in ds.streams))
+    for split in ds.splits:
+        print(f"{split:8s} {ds.examples(split):7d} windows from {len(set(ds.tunes(split).tolist())):5d} tunes")
+    if src.get("transpose"):
+        print(f"train    transposed by -{src['transpose']['semitones']}..+{src['transpose']['semitones']} semitones "
+              f"({src.get('windows_before_transposition', '?')} windows before)")
+    made = ds.index.get("made_by", {}).get("command")
+    if made:
+        print(f"made by  `{made}`" + (f" in {src['build_seconds']:.0f} s" if "build_seconds" in src else ""))
+    return 0
+
+
+def _add_notes_data_commands(nsub) -> None:
+    """`ada notes corpus | prepare | info`: note datasets for MusicVAE."""
+    p = nsub.add_parser("corpus", help="the built-in note corpus: music21's folk tunes (melody) or Bach chorales "
+                        "(voices), offline")
+    p.add_argument("--out", required=True, help="note dataset directory to write")
+    p.add_argument("--bars", type=int, choices=(2, 16), default=2)
+    p.add_argument("--kind", choices=("melody", "voices"), default="melody",
+                   help="melody: ABC folk collections; voices: Bach chorales as 4 melody streams (S, A, T, B)")
+    p.add_argument("--transpose", type=natural, default=None,
+                   help="± semitones for the train split (default 5 for 2 bars, 0 for 16)")
+    p.add_argument("--eval-fraction", type=fraction, default=0.1, help="share of tunes held out (default 10%%)")
+    p.add_argument("--workers", type=count, default=2, help="parallel parsers (default 2)")
+    p.add_argument("--cache", default=None, help="parsed-tune cache (default: .notes-cache beside --out)")
+    p.add_argument("--overwrite", action="store_true", help="replace a note dataset in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_notes_corpus)
+
+    p = nsub.add_parser("prepare", help="your MIDI files or folders -> a note dataset, saying what each file gave")
+    p.add_argument("sources", nargs="+", help="MIDI files or folders (searched recursively for .mid/.midi)")
+    p.add_argument("--out", required=True, help="note dataset directory to write")
+    p.add_argument("--kind", choices=("melody", "drums", "trio"), default="melody")
+    p.add_argument("--bars", type=int, choices=(2, 16), default=2)
+    p.add_argument("--transpose", type=natural, default=None,
+                   help="± semitones for the train split (default 5 for 2-bar melody and trio, else 0)")
+    p.add_argument("--eval-fraction", type=fraction, default=0.1, help="share of files held out (default 10%%)")
+    p.add_argument("--workers", type=count, default=2, help="parallel readers (default 2)")
+    p.add_argument("--cache", default=None, help="parsed-file cache (default: .notes-cache beside --out)")
+    p.add_argument("--overwrite", action="store_true", help="replace a note dataset in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_notes_prepare)
+
+    p = nsub.add_parser("info", help="windows per split, streams and sources of a note dataset")
+    p.add_argument("dir")
+    p.set_defaults(func=cmd_notes_info)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ada", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -415,6 +508,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("train", help="train a level or a prior: --config experiments/X.py --workdir DIR",
                    add_help=False)
+
+    notes = sub.add_parser("notes", help="MusicVAE's note data and models: corpus, prepare, info, ...")
+    nsub = notes.add_subparsers(dest="notes_command", required=True)
+    _add_notes_data_commands(nsub)
     return parser
 
 
