@@ -38,7 +38,7 @@ def read_midi(path: str | os.PathLike) -> Sequence:
     res = float(pm.resolution)
 
     def quarters(t: float) -> float:
-        return pm.time_to_tick(t) / res
+        return float(pm.time_to_tick(t) / res)
 
     notes = [Note(int(n.pitch), quarters(n.start), quarters(n.end), instrument=i, program=int(inst.program),
                   is_drum=bool(inst.is_drum))
