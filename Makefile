@@ -24,8 +24,8 @@ EXCERPTS ?= 3
 OUT ?= $(RUNS)/demo
 ADA := $(BIN)/ada
 
-.PHONY: setup system-deps lint test test-fast data data-full clean train-level1 encode-level1 train-level2 \
-        encode-level2 train-prior stack sample reconstruct demo reproduce-small bench bench-gpu profile
+.PHONY: setup system-deps lint test test-fast data data-full notes-data notes-chorales clean train-level1 \
+        encode-level1 train-level2 encode-level2 train-prior stack sample reconstruct demo reproduce-small bench bench-gpu profile
 
 setup: $(VENV)/.installed system-deps
 
@@ -69,6 +69,29 @@ $(SMALL)/index.json: | setup
 data-full: setup
 	$(BIN)/ada corpus --out data/prepared/piano-full --size full
 	$(BIN)/ada info data/prepared/piano-full
+
+# Note datasets for MusicVAE from music21's corpus, offline (data/README.md): the folk tunes' 2- and 16-bar
+# melody windows, and the Bach chorales' four voices. Tunes are parsed once into $(NOTES)/.notes-cache.
+NOTES ?= data/notes
+notes-data: $(NOTES)/folk-2bar/index.json $(NOTES)/folk-16bar/index.json
+
+notes-chorales: $(NOTES)/chorales-2bar/index.json $(NOTES)/chorales-16bar/index.json
+
+$(NOTES)/folk-2bar/index.json: | setup
+	$(ADA) notes corpus --out $(@D) --bars 2 --kind melody
+	$(ADA) notes info $(@D)
+
+$(NOTES)/folk-16bar/index.json: | setup
+	$(ADA) notes corpus --out $(@D) --bars 16 --kind melody
+	$(ADA) notes info $(@D)
+
+$(NOTES)/chorales-2bar/index.json: | setup
+	$(ADA) notes corpus --out $(@D) --bars 2 --kind voices
+	$(ADA) notes info $(@D)
+
+$(NOTES)/chorales-16bar/index.json: | setup
+	$(ADA) notes corpus --out $(@D) --bars 16 --kind voices
+	$(ADA) notes info $(@D)
 
 # Each training target resumes its workdir (a finished one returns at once); each encode reuses
 # codes already made by the same checkpoint.
