@@ -2,8 +2,9 @@
 
 Tunes are read from the music21 package, so the corpus is built offline. ABC tunes that declare no 4/4 or
 2/2 meter (M:C and M:C| included) are counted but not parsed. Windows are split by tune (a hash of its
-key), so no tune has windows in both train and eval; 2-bar training windows are transposed by -5..+5
-semitones (train split only), as Magenta's 2-bar melody configs do.
+key), so no tune has windows in both train and eval. Windows are stored as written: the 2-bar configs'
+±5-semitone transposition of training windows (Magenta's NoteSequenceAugmenter) is drawn per example by
+the loader (`data.transpose`, ada/notes/loader.py), so it never enters eval.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ada.notes.dataset import NoteDatasetError, check_target, stream, write_notes
-from ada.notes.extract import EXTRACTORS, augment, split_of
+from ada.notes.extract import EXTRACTORS, split_of
 from ada.notes.parse import parse_all
 from ada.notes.scores import VOICES, abc_tunes
 
@@ -29,10 +30,6 @@ def corpus_root() -> Path:
     import music21
 
     return Path(music21.__file__).parent / "corpus"
-
-
-def default_transpose(bars: int) -> int:
-    return 5 if bars == 2 else 0
 
 
 def folk_tasks(root: Path) -> tuple[list[tuple[str, str, str]], dict]:
@@ -56,7 +53,7 @@ def chorale_tasks(root: Path) -> tuple[list[tuple[str, str, str]], dict]:
     return [(f"{CHORALES}/{p.name}", "chorale", str(p)) for p in files], {CHORALES: {"files": len(files)}}
 
 
-def build(out, *, bars: int = 2, kind: str = "melody", cache=None, workers: int = 2, transpose: int | None = None,
+def build(out, *, bars: int = 2, kind: str = "melody", cache=None, workers: int = 2,
           eval_fraction: float = EVAL_FRACTION, progress: bool = True, overwrite: bool = False) -> dict:
     """Build the folk melody corpus (kind melody) or the chorale corpus (kind voices) into `out`; returns its
     index. Parsed tunes are cached in `cache` (default: beside `out`, shared by every build)."""
@@ -68,7 +65,6 @@ def build(out, *, bars: int = 2, kind: str = "melody", cache=None, workers: int 
     out = Path(out)
     check_target(out, overwrite)
     cache = Path(cache) if cache else out.parent / ".notes-cache"
-    transpose = default_transpose(bars) if transpose is None else transpose
     root = corpus_root()
     tasks, found = folk_tasks(root) if kind == "melody" else chorale_tasks(root)
     sequences, failed = parse_all(tasks, cache, workers, progress, desc="parse tunes" if kind == "melody" else "parse")
@@ -76,7 +72,7 @@ def build(out, *, bars: int = 2, kind: str = "melody", cache=None, workers: int 
     streams = [stream("melody", "melody")] if kind == "melody" else [stream(v, "melody") for v in VOICES]
     extract = EXTRACTORS[kind]
     per_split = {"train": ([], []), "eval": ([], [])}
-    tunes, rejects, windows_before = [], {}, 0
+    tunes, rejects = [], {}
     for key, _, _ in tasks:
         if key not in sequences:
             continue
@@ -84,11 +80,9 @@ def build(out, *, bars: int = 2, kind: str = "melody", cache=None, workers: int 
         if not len(got.windows):
             rejects[got.reason] = rejects.get(got.reason, 0) + 1
             continue
-        windows_before += len(got.windows)
         split = split_of(key, eval_fraction)
-        w = augment(got.windows, [True] * len(streams), transpose) if split == "train" else got.windows
-        per_split[split][0].append(w)
-        per_split[split][1].append(np.full(len(w), len(tunes), np.int32))
+        per_split[split][0].append(got.windows)
+        per_split[split][1].append(np.full(len(got.windows), len(tunes), np.int32))
         tunes.append(key)
     if not tunes:
         raise NoteDatasetError(f"no tune of the built-in corpus gave a {bars}-bar window: {rejects or failed}")
@@ -103,8 +97,6 @@ def build(out, *, bars: int = 2, kind: str = "melody", cache=None, workers: int 
         "corpus": "music21 folk ABC collections" if kind == "melody" else "music21 Bach chorales (S, A, T, B)",
         "collections": found,
         "tunes": tunes,
-        "windows_before_transposition": windows_before,
-        "transpose": {"semitones": transpose, "split": "train"} if transpose else None,
         "eval_fraction": eval_fraction,
         "split_by": "sha256 of the tune key",
         "rejects": dict(sorted(rejects.items(), key=lambda kv: -kv[1])),

@@ -7,7 +7,8 @@ together the highest is kept, a new note ends the held one, and a melody ends af
 silence; each melody is padded to whole bars and cut into windows of `bars` bars with a hop of one bar;
 a tune's identical windows are kept once. Drums: all drum notes of a stretch on the 9-class map, split the
 same way on a bar without hits. Trio and voices: every stream is encoded over the whole stretch, and a
-window is kept where every stream sounds in each of its bars (Magenta's trio coverage rule).
+window is kept where every stream sounds in each of its bars (Magenta's trio coverage rule). Windows are
+stored as written; the 2-bar models' ±5-semitone transposition is drawn per training example by the loader.
 """
 
 from __future__ import annotations
@@ -22,10 +23,8 @@ import numpy as np
 from ada.notes.representation import (
     BASS_PROGRAMS,
     DRUM_CLASS_OF_PITCH,
-    FIRST_PITCH_CLASS,
     MAX_PITCH,
     MELODY_PROGRAMS,
-    MELODY_VOCAB,
     MIN_PITCH,
     STEPS_PER_BAR,
     STEPS_PER_QUARTER,
@@ -313,27 +312,6 @@ def _why(parts, others, found_any: bool, long_enough: bool, what: str, bars: int
 
 
 EXTRACTORS = {"melody": melody_windows, "drums": drum_windows, "trio": trio_windows, "voices": voice_windows}
-
-
-def transpose(windows: np.ndarray, melody_streams: list[bool], semitones: int) -> np.ndarray:
-    """The windows moved by `semitones` (melody streams only); windows that would leave 21..108 are dropped."""
-    out = windows.astype(np.int16).copy()
-    ok = np.ones(len(out), bool)
-    for s, is_melody in enumerate(melody_streams):
-        if is_melody:
-            onsets = out[:, s] >= FIRST_PITCH_CLASS
-            out[:, s][onsets] += semitones
-            moved = out[:, s]
-            ok &= ~(onsets & ((moved < FIRST_PITCH_CLASS) | (moved >= MELODY_VOCAB))).any(axis=1)
-    return out[ok]
-
-
-def augment(windows: np.ndarray, melody_streams: list[bool], semitones: int) -> np.ndarray:
-    """Every window at every transposition in -semitones..+semitones, de-duplicated (within these windows)."""
-    if semitones == 0 or not len(windows):
-        return windows
-    moved = [transpose(windows, melody_streams, k) for k in range(-semitones, semitones + 1)]
-    return unique(list(np.concatenate(moved)), windows.shape[1], windows.shape[2])
 
 
 def split_of(tune: str, eval_fraction: float = 0.1) -> str:

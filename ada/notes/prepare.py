@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ada.notes.dataset import NoteDatasetError, check_target, stream, write_notes
-from ada.notes.extract import EXTRACTORS, augment, split_of
+from ada.notes.extract import EXTRACTORS, split_of
 from ada.notes.midi import midi_files
 from ada.notes.parse import parse_all
 
@@ -33,7 +33,7 @@ class Summary:
     examples: dict = field(default_factory=dict)
     reasons: dict = field(default_factory=dict)  # reason -> number of files
     unreadable: dict = field(default_factory=dict)  # path -> error
-    per_file: dict = field(default_factory=dict)  # path -> windows (before transposition)
+    per_file: dict = field(default_factory=dict)  # path -> windows
 
     def lines(self) -> list[str]:
         out = [f"{self.files} MIDI files read: {self.used} gave windows "
@@ -43,9 +43,8 @@ class Summary:
         return out
 
 
-def prepare_midi(inputs, out, *, kind: str = "melody", bars: int = 2, transpose: int | None = None,
-                 eval_fraction: float = 0.1, workers: int = 2, cache=None, progress: bool = True,
-                 overwrite: bool = False) -> tuple[dict, Summary]:
+def prepare_midi(inputs, out, *, kind: str = "melody", bars: int = 2, eval_fraction: float = 0.1, workers: int = 2,
+                 cache=None, progress: bool = True, overwrite: bool = False) -> tuple[dict, Summary]:
     """Extract `kind` windows of `bars` bars from MIDI files and folders into a note dataset at `out`."""
     if kind not in STREAMS:
         raise NoteDatasetError(f"--kind {kind}: choose one of {', '.join(STREAMS)}")
@@ -60,12 +59,10 @@ def prepare_midi(inputs, out, *, kind: str = "melody", bars: int = 2, transpose:
     for f in files:
         if out.resolve() in f.resolve().parents:
             raise NoteDatasetError(f"--out {out} holds the input {f}; choose another --out")
-    transpose = (5 if bars == 2 and kind != "drums" else 0) if transpose is None else transpose
     cache = Path(cache) if cache else out.parent / ".notes-cache"
     sequences, failed = parse_all([(str(f), "midi", str(f)) for f in files], cache, workers, progress,
                                   desc="read MIDI")
     streams = [stream(n, k) for n, k in STREAMS[kind]]
-    melody_streams = [k == "melody" for _, k in STREAMS[kind]]
     summary = Summary(files=len(files), unreadable={k: v.split(f"{k}: ", 1)[-1] for k, v in failed.items()})
     if failed:
         summary.reasons["unreadable"] = len(failed)
@@ -88,9 +85,8 @@ def prepare_midi(inputs, out, *, kind: str = "melody", bars: int = 2, transpose:
         split[min(range(len(used)), key=lambda i: used[i][2])] = "eval"
     per_split = {"train": ([], []), "eval": ([], [])}
     for tune, ((_, windows, _), where) in enumerate(zip(used, split, strict=True)):
-        w = augment(windows, melody_streams, transpose) if where == "train" else windows
-        per_split[where][0].append(w)
-        per_split[where][1].append(np.full(len(w), tune, np.int32))
+        per_split[where][0].append(windows)
+        per_split[where][1].append(np.full(len(windows), tune, np.int32))
     names = [k for k, _, _ in used]
     summary.used = len(used)
     steps = bars * 16
@@ -98,10 +94,8 @@ def prepare_midi(inputs, out, *, kind: str = "melody", bars: int = 2, transpose:
                   np.concatenate(t) if t else np.zeros(0, np.int32)) for s, (w, t) in per_split.items()}
     summary.examples = {s: len(v[0]) for s, v in splits.items()}
     sources = {"inputs": [str(Path(i).resolve()) for i in inputs], "files": summary.files, "used": summary.used,
-               "tunes": names, "windows_before_transposition": sum(len(w) for _, w, _ in used),
-               "windows_per_file": summary.per_file, "no_windows": summary.reasons,
+               "tunes": names, "windows_per_file": summary.per_file, "no_windows": summary.reasons,
                "unreadable": summary.unreadable,
-               "transpose": {"semitones": transpose, "split": "train"} if transpose else None,
                "eval_fraction": eval_fraction, "split_by": "sha256 of the file's bytes",
                "build_seconds": round(time.monotonic() - started, 1)}
     index = write_notes(out, kind=kind, bars=bars, streams=streams, splits=splits, sources=sources,
