@@ -316,7 +316,7 @@ def cmd_notes_corpus(args) -> int:
     from ada.notes.corpus import build
 
     index = build(args.out, bars=args.bars, kind=args.kind, cache=args.cache, workers=args.workers,
-                  transpose=args.transpose, eval_fraction=args.eval_fraction, progress=not args.quiet,
+                  eval_fraction=args.eval_fraction, progress=not args.quiet,
                   overwrite=args.overwrite)
     src = index["sources"]
     for name, c in src["collections"].items():
@@ -332,7 +332,7 @@ def cmd_notes_prepare(args) -> int:
     writable_dir(args.out, "--out")
     from ada.notes.prepare import prepare_midi
 
-    index, summary = prepare_midi(args.sources, args.out, kind=args.kind, bars=args.bars, transpose=args.transpose,
+    index, summary = prepare_midi(args.sources, args.out, kind=args.kind, bars=args.bars,
                                   eval_fraction=args.eval_fraction, workers=args.workers, cache=args.cache,
                                   progress=not args.quiet, overwrite=args.overwrite)
     for line in summary.lines():
@@ -343,9 +343,7 @@ def cmd_notes_prepare(args) -> int:
 def _notes_summary(out, index, how: str) -> int:
     for split, entry in index["splits"].items():
         print(f"{split:5s} {entry['examples']:7d} windows from {entry['distinct_tunes']:5d} tunes")
-    t = index["sources"].get("transpose")
-    print(f"wrote {index['kind']} {index['bars']}-bar windows to {out} {how}"
-          + (f"; train windows transposed by -{t['semitones']}..+{t['semitones']} semitones" if t else ""))
+    print(f"wrote {index['kind']} {index['bars']}-bar windows to {out} {how}")
     return 0
 
 
@@ -359,9 +357,6 @@ def cmd_notes_info(args) -> int:
           + ", ".join(f"{s['name']} ({s['kind']}, {s['vocab']} classes)" for s in ds.streams))
     for split in ds.splits:
         print(f"{split:8s} {ds.examples(split):7d} windows from {len(set(ds.tunes(split).tolist())):5d} tunes")
-    if src.get("transpose"):
-        print(f"train    transposed by -{src['transpose']['semitones']}..+{src['transpose']['semitones']} semitones "
-              f"({src.get('windows_before_transposition', '?')} windows before)")
     made = ds.index.get("made_by", {}).get("command")
     if made:
         print(f"made by  `{made}`" + (f" in {src['build_seconds']:.0f} s" if "build_seconds" in src else ""))
@@ -376,8 +371,6 @@ def _add_notes_data_commands(nsub) -> None:
     p.add_argument("--bars", type=int, choices=(2, 16), default=2)
     p.add_argument("--kind", choices=("melody", "voices"), default="melody",
                    help="melody: ABC folk collections; voices: Bach chorales as 4 melody streams (S, A, T, B)")
-    p.add_argument("--transpose", type=natural, default=None,
-                   help="± semitones for the train split (default 5 for 2 bars, 0 for 16)")
     p.add_argument("--eval-fraction", type=fraction, default=0.1, help="share of tunes held out (default 10%%)")
     p.add_argument("--workers", type=count, default=2, help="parallel parsers (default 2)")
     p.add_argument("--cache", default=None, help="parsed-tune cache (default: .notes-cache beside --out)")
@@ -390,8 +383,6 @@ def _add_notes_data_commands(nsub) -> None:
     p.add_argument("--out", required=True, help="note dataset directory to write")
     p.add_argument("--kind", choices=("melody", "drums", "trio"), default="melody")
     p.add_argument("--bars", type=int, choices=(2, 16), default=2)
-    p.add_argument("--transpose", type=natural, default=None,
-                   help="± semitones for the train split (default 5 for 2-bar melody and trio, else 0)")
     p.add_argument("--eval-fraction", type=fraction, default=0.1, help="share of files held out (default 10%%)")
     p.add_argument("--workers", type=count, default=2, help="parallel readers (default 2)")
     p.add_argument("--cache", default=None, help="parsed-file cache (default: .notes-cache beside --out)")
