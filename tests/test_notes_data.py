@@ -142,8 +142,9 @@ def test_short_pieces_and_empty_ones_say_why(tmp_path):
     assert len(one_bar.windows) == 0 and one_bar.reason.startswith("too short")
     drums_only = melody_windows(read_midi(midi(tmp_path / "d.mid", [(0, True, [(36, 0, 1)])])), 2)
     assert drums_only.reason == "no melody"
-    organ_outside = midi(tmp_path / "o.mid", [(40, False, scale(4))])  # program 40 (violin) is no melody program
-    assert melody_windows(read_midi(organ_outside), 2).reason == "no melody"
+    organ_outside = midi(tmp_path / "o.mid", [(40, False, scale(4))])  # a violin (program 40)
+    assert melody_windows(read_midi(organ_outside), 2).reason == "no melody (only programs 40; melodies come from " \
+                                                                  "programs 0-31)"
 
 
 def test_pickup_bars_align_to_the_downbeat():

@@ -201,7 +201,14 @@ def melody_windows(seq: Sequence, bars: int, programs=MELODY_PROGRAMS) -> Extrac
                 long_enough |= track.size >= bars * STEPS_PER_BAR
                 found += slide(track, bars)
     windows = unique(found, 1, bars * STEPS_PER_BAR)
-    return Extraction(windows, None if len(windows) else _why(parts, others, melodic, long_enough, "melody", bars))
+    if len(windows):
+        return Extraction(windows)
+    skipped = sorted({n.program for p in parts for n in p.notes if not n.is_drum and programs is not None
+                      and n.program not in programs})
+    if parts and not melodic and skipped:
+        return Extraction(windows, f"no melody (only programs {', '.join(map(str, skipped))}; melodies come from "
+                                   "programs 0-31)")
+    return Extraction(windows, _why(parts, others, melodic, long_enough, "melody", bars))
 
 
 def drum_windows(seq: Sequence, bars: int) -> Extraction:
