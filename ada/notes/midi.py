@@ -8,6 +8,7 @@ a trio's bass on electric bass (program 33) and its drums on channel 10 (each cl
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,9 @@ def read_midi(path: str | os.PathLike) -> Sequence:
     """A MIDI file's notes (in quarter notes, from ticks) and time signatures (each change starts a bar)."""
     pretty_midi.pretty_midi.MAX_TICK = 1e8
     try:
-        pm = pretty_midi.PrettyMIDI(str(path))
+        with warnings.catch_warnings():  # meta events on other tracks than the first: read as they are
+            warnings.simplefilter("ignore", RuntimeWarning)
+            pm = pretty_midi.PrettyMIDI(str(path))
     except Exception as e:  # noqa: BLE001 - mido and pretty_midi raise many kinds for a damaged file
         raise MidiError(f"{path}: unreadable MIDI ({type(e).__name__}{': ' + str(e)[:200] if str(e) else ''})") from e
     res = float(pm.resolution)
