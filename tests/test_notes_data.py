@@ -202,7 +202,8 @@ def test_tokens_to_midi_to_tokens(tmp_path):
     bass = melody_tokens([(0, 16, 36), (16, 28, 38)], 32)
     drums = drum_tokens([(i, 36) for i in range(0, 32, 4)] + [(i, 42) for i in range(0, 32, 2)] +
                         [(5, 38), (5, 51)], 32)
-    for kind, tokens in (("melody", mel[None]), ("trio", np.stack([mel, bass, drums]))):
+    voices = np.stack([melody_tokens([(4 * i, 4 * i + 4, 72 - 5 * v + i % 3) for i in range(8)], 32) for v in range(4)])
+    for kind, tokens in (("melody", mel[None]), ("trio", np.stack([mel, bass, drums])), ("voices", voices)):
         path = tokens_to_midi(tokens, kind, tmp_path / f"{kind}.mid", qpm=100)
         back = windows_from_midi(path, kind, 2)
         assert len(back) == 1

@@ -23,6 +23,7 @@ VELOCITY = 80
 BASS_PROGRAM = 33  # electric bass (finger), as Magenta writes trio basses
 PIANO_PROGRAM = 0
 MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".smf")
+STREAM_NAMES = {"trio": ["melody", "bass", "drums"], "voices": ["soprano", "alto", "tenor", "bass"]}
 
 
 class MidiError(NoteDatasetError):
@@ -82,8 +83,9 @@ def tokens_to_pretty_midi(tokens, kind: str, qpm: float = 120.0) -> pretty_midi.
                     inst.notes.append(pretty_midi.Note(VELOCITY, p, t * step, (t + 1) * step))
         else:
             bass = kind == "trio" and s == 1
+            names = STREAM_NAMES.get(kind, [])
             inst = pretty_midi.Instrument(program=BASS_PROGRAM if bass else PIANO_PROGRAM,
-                                          name="bass" if bass else f"stream {s}")
+                                          name=names[s] if s < len(names) else kind)
             for start, end, pitch in melody_notes(row):
                 inst.notes.append(pretty_midi.Note(VELOCITY, pitch, start * step, end * step))
         pm.instruments.append(inst)

@@ -15,11 +15,10 @@ import soundfile as sf
 from ada import SAMPLE_RATE
 from ada.atomic import atomic_path
 from ada.corpus import SOUNDFONTS, check_tools
-from ada.notes.midi import stream_kinds, tokens_to_midi
+from ada.notes.midi import STREAM_NAMES, stream_kinds, tokens_to_midi
 from ada.notes.representation import DRUM_CLASS_NAMES, NUM_DRUM_CLASSES, STEPS_PER_BAR, melody_notes
 
 GAIN = 0.5
-STREAM_NAMES = {"trio": ["melody", "bass", "drums"], "voices": ["soprano", "alto", "tenor", "bass"]}
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
 
 
