@@ -293,3 +293,32 @@ def test_prepare_summary_on_a_folder(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == ("error: no 2-bar melody window in 1 MIDI files: 1 time signature 3/4 "
                                                "(only 4/4 and 2/2 are used)")
     assert not (tmp_path / "none").exists()
+
+
+def test_parallel_reading_equals_serial_and_the_cache_spares_a_second_parse(tmp_path, monkeypatch):
+    from ada.notes import parse
+    from ada.notes.prepare import prepare_midi
+
+    folder = tmp_path / "midi"
+    folder.mkdir()
+    for i in range(10):
+        midi(folder / f"f{i}.mid", [(0, False, scale(3 + i % 4, 48 + i))])
+    prepare_midi([folder], tmp_path / "pool", workers=2, progress=False, cache=tmp_path / "c1")
+    prepare_midi([folder], tmp_path / "serial", workers=1, progress=False, cache=tmp_path / "c2")
+    a, b = open_notes(tmp_path / "pool"), open_notes(tmp_path / "serial")
+    for split in ("train", "eval"):
+        np.testing.assert_array_equal(a.split(split), b.split(split))
+        np.testing.assert_array_equal(a.tunes(split), b.tunes(split))
+
+    def refuse(what):
+        raise AssertionError(f"parsed {what} again")
+
+    monkeypatch.setitem(parse.PARSERS, "midi", refuse)
+    broken = next((tmp_path / "c2").glob("*.json"))
+    broken.write_text(broken.read_text()[:20])  # a damaged cache entry is parsed again, not trusted
+    _, summary = prepare_midi([folder], tmp_path / "again", workers=1, progress=False, cache=tmp_path / "c2")
+    assert len(summary.unreadable) == 1 and "parsed" in next(iter(summary.unreadable.values()))
+    _, summary = prepare_midi([folder], tmp_path / "again", workers=1, progress=False, cache=tmp_path / "c1",
+                              overwrite=True)  # every file cached: nothing parsed
+    assert not summary.unreadable and summary.used == 10
+    np.testing.assert_array_equal(open_notes(tmp_path / "again").split("train"), a.split("train"))
