@@ -501,7 +501,7 @@ def build_parser() -> argparse.ArgumentParser:
                    add_help=False)
 
     notes = sub.add_parser("notes", help="MusicVAE's note data and models: corpus, prepare, info, ...")
-    nsub = notes.add_subparsers(dest="notes_command", required=True)
+    nsub = notes.add_subparsers(dest="notes_command", required=True, metavar="COMMAND")
     _add_notes_data_commands(nsub)
     return parser
 
