@@ -71,13 +71,13 @@ def piano_roll_png(tokens, kind: str, path: str | os.PathLike, title: str = "", 
                 label = names[s] if names else (f"stream {s}" if len(melodic) > 1 else None)
                 for i, (start, end, pitch) in enumerate(melody_notes(tokens[s])):
                     ax.barh(pitch, end - start, left=start, height=0.8, color=COLOURS[s % len(COLOURS)],
-                            label=label if i == 0 else None)
+                            edgecolor="white", linewidth=0.6, label=label if i == 0 else None)  # repeats show
                     pitches.append(pitch)
             lo, hi = (min(pitches) - 2, max(pitches) + 2) if pitches else (58, 72)
             ax.set_ylim(lo, hi)
             ax.set_ylabel("MIDI pitch")
             if len(melodic) > 1 and pitches:
-                ax.legend(fontsize=7, loc="upper right", ncol=len(melodic))
+                ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
         else:
             for s in drums:
                 t, c = np.nonzero((tokens[s][:, None] >> np.arange(NUM_DRUM_CLASSES)) & 1)
