@@ -51,18 +51,26 @@ def spectrogram_png(audio: np.ndarray, path: Path, title: str = "") -> None:
     plt.close(fig)
 
 
-def write_page(out: Path, title: str, meta: dict, rows: list[list[tuple[str, np.ndarray, Path]]]) -> Path:
-    """rows: each a list of (label, audio, wav path) shown side by side (e.g. original | reconstruction)."""
+def write_page(out: Path, title: str, meta: dict, rows: list[list[tuple]]) -> Path:
+    """rows: each a list of (label, audio, wav path) shown side by side (e.g. original | reconstruction).
+
+    A cell (label, audio, wav, piano-roll png) of notes shows its piano roll instead of a spectrogram, and
+    links the MIDI file beside the WAV."""
     out = Path(out)
     cells_html = []
     for row in rows:
         cells = []
-        for label, audio, wav in row:
-            png = wav.with_suffix(".png")
-            spectrogram_png(audio, png, label)
-            cells.append(f'<figure><figcaption>{html.escape(label)} ({len(audio) / SAMPLE_RATE:.2f} s)</figcaption>'
-                         f'<audio controls preload="metadata" src="{html.escape(wav.name)}"></audio>'
-                         f'<img src="{html.escape(png.name)}" alt="spectrogram of {html.escape(label)}"></figure>')
+        for label, audio, wav, *roll in row:
+            if roll:
+                png, what = Path(roll[0]), "piano roll"
+            else:
+                png, what = wav.with_suffix(".png"), "spectrogram"
+                spectrogram_png(audio, png, label)
+            midi = wav.with_suffix(".mid")
+            link = f' <a href="{html.escape(midi.name)}">MIDI</a>' if roll and midi.is_file() else ""
+            cells.append(f'<figure><figcaption>{html.escape(label)} ({len(audio) / SAMPLE_RATE:.2f} s){link}'
+                         f'</figcaption><audio controls preload="metadata" src="{html.escape(wav.name)}"></audio>'
+                         f'<img src="{html.escape(png.name)}" alt="{what} of {html.escape(label)}"></figure>')
         cells_html.append('<div class="row">' + "".join(cells) + "</div>")
     table = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in meta.items())
     page = f"""<!doctype html>
