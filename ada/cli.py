@@ -11,6 +11,7 @@ import errno
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -395,6 +396,110 @@ def _add_notes_data_commands(nsub) -> None:
     p.set_defaults(func=cmd_notes_info)
 
 
+def _float_list(text: str) -> list[float]:
+    try:
+        values = [float(t) for t in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a comma list of numbers, e.g. -1.5,-0.5,0,0.5,1.5") from None
+    if not values or not all(math.isfinite(v) for v in values):
+        raise argparse.ArgumentTypeError(f"{text!r}: a comma list of finite numbers")
+    return values
+
+
+def _existing_file(text: str) -> Path:
+    if not Path(text).is_file():
+        raise argparse.ArgumentTypeError(f"{text}: no such file")
+    return Path(text)
+
+
+def cmd_notes_sample(args) -> int:
+    writable_dir(args.out, "--out")
+    from ada.notes.generate import sample
+
+    result = sample(args.workdir, args.num, args.temperature, args.out, seed=args.seed)
+    print(f"{args.num} samples in {result.seconds:.0f} s")
+    print(f"listen: {result.page}")
+    return 0
+
+
+def cmd_notes_interpolate(args) -> int:
+    writable_dir(args.out, "--out")
+    from ada.notes.generate import dumps, interpolate
+
+    result = interpolate(args.workdir, args.source, args.target, args.steps, args.out, args.temperature, args.seed)
+    for r in result.records:
+        print(dumps(r))
+    print(f"listen: {result.page}")
+    return 0
+
+
+def cmd_notes_attribute(args) -> int:
+    writable_dir(args.out, "--out")
+    from ada.notes.generate import attribute, dumps
+
+    result = attribute(args.workdir, args.input, args.attribute, args.amounts, args.out, args.temperature, args.seed,
+                       data=args.data)
+    for r in result.records:
+        print(dumps(r))
+    print(f"listen: {result.page}")
+    return 0
+
+
+def cmd_notes_eval(args) -> int:
+    if args.out:
+        writable_dir(Path(args.out).parent, "--out's folder")
+    from ada.notes.evaluate import evaluate_all
+
+    print(evaluate_all(args.workdir, args.data, out=args.out, split=args.split, windows=args.windows,
+                       temperature=args.temperature, seed=args.seed), end="")
+    return 0
+
+
+def _add_notes_model_commands(nsub) -> None:
+    """`ada notes sample | interpolate | attribute | eval`: what a trained MusicVAE makes and how well it does."""
+
+    def common(p, out=True, temperature=0.5):
+        p.add_argument("--workdir", required=True, help="a trained MusicVAE workdir")
+        if out:
+            p.add_argument("--out", required=True, help="folder for MIDI, WAV, piano rolls and index.html")
+        p.add_argument("--temperature", type=nonnegative, default=temperature, help="softmax temperature (0: argmax)")
+        p.add_argument("--seed", type=natural, default=0)
+
+    p = nsub.add_parser("sample", help="decode z ~ N(0, I): MIDI, piano audio, piano rolls, a listening page")
+    common(p, temperature=1.0)
+    p.add_argument("--num", type=count, default=8)
+    p.set_defaults(func=cmd_notes_sample)
+
+    p = nsub.add_parser("interpolate", help="slerp between two MIDI files' posterior means and decode the path")
+    common(p)
+    p.add_argument("--from", dest="source", required=True, type=_existing_file, help="MIDI file A (its first window)")
+    p.add_argument("--to", dest="target", required=True, type=_existing_file, help="MIDI file B (its first window)")
+    p.add_argument("--steps", type=_ranged(int, "a whole number ≥ 2", lambda v: v >= 2), default=7,
+                   help="points on the path, endpoints included")
+    p.set_defaults(func=cmd_notes_interpolate)
+
+    p = nsub.add_parser("attribute", help="add multiples of an attribute vector to a MIDI file's posterior mean")
+    common(p)
+    p.add_argument("--input", required=True, type=_existing_file, help="MIDI file (its first window)")
+    p.add_argument("--attribute", required=True, help="note_density, c_diatonic, average_interval, syncopation_16th "
+                   "or syncopation_8th")
+    p.add_argument("--amounts", type=_float_list, default=[-1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5],
+                   help="comma list of multiples of the attribute vector (default -1.5,...,1.5)")
+    p.add_argument("--data", default=None, help="note dataset for the attribute vectors (default: the training data)")
+    p._negative_number_matcher = re.compile(r"^-\d|^-\.\d")  # so `--amounts -1.5,...` reads as a value
+    p.set_defaults(func=cmd_notes_attribute)
+
+    p = nsub.add_parser("eval", help="teacher-forced and sampled accuracy, KL and ELBO of MusicVAEs (Table 1)")
+    p.add_argument("--workdir", required=True, action="append", help="a trained MusicVAE workdir (repeat for a table)")
+    p.add_argument("--data", default=None, help="note dataset (default: each model's training data)")
+    p.add_argument("--split", default="eval")
+    p.add_argument("--windows", type=count, default=2048, help="windows evaluated, spread over the split")
+    p.add_argument("--temperature", type=nonnegative, default=1.0, help="of the free-running (sampled) decode")
+    p.add_argument("--seed", type=natural, default=0)
+    p.add_argument("--out", help="write OUT.json and OUT.md (the table)")
+    p.set_defaults(func=cmd_notes_eval)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ada", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -503,6 +608,7 @@ def build_parser() -> argparse.ArgumentParser:
     notes = sub.add_parser("notes", help="MusicVAE's note data and models: corpus, prepare, info, ...")
     nsub = notes.add_subparsers(dest="notes_command", required=True, metavar="COMMAND")
     _add_notes_data_commands(nsub)
+    _add_notes_model_commands(nsub)
     return parser
 
 
