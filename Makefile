@@ -25,7 +25,8 @@ OUT ?= $(RUNS)/demo
 ADA := $(BIN)/ada
 
 .PHONY: setup system-deps lint test test-fast data data-full notes-data notes-chorales clean train-level1 \
-        encode-level1 train-level2 encode-level2 train-prior stack sample reconstruct demo reproduce-small bench bench-gpu profile
+        encode-level1 train-level2 encode-level2 train-prior stack sample reconstruct demo reproduce-small reproduce-musicvae bench \
+        bench-gpu profile
 
 setup: $(VENV)/.installed system-deps
 
@@ -138,6 +139,18 @@ reproduce-small: setup $(DATA)/index.json
 	$(ADA) train --config experiments/tiny_amae.py --workdir $(RUNS)/tiny_amae --config.data.path=$(DATA) $(TRAIN_ARGS)
 	$(ADA) eval --workdir $(RUNS)/tiny_wavenet --workdir $(LEVEL1) --workdir $(RUNS)/tiny_amae --data $(DATA) \
 	  --out $(RUNS)/reproduce-small
+
+# MusicVAE (paper Table 1, shaped): tiny 2-bar flat, 16-bar flat and 16-bar hierarchical melody models with
+# equal budgets on the folk corpus, then teacher-forced and sampled accuracy, KL and ELBO on the eval split.
+reproduce-musicvae: setup notes-data
+	$(ADA) train --config experiments/musicvae_tiny_mel_2bar.py --workdir $(RUNS)/musicvae_tiny_mel_2bar \
+	  --config.data.path=$(NOTES)/folk-2bar $(TRAIN_ARGS)
+	$(ADA) train --config experiments/musicvae_tiny_flat_mel_16bar.py --workdir $(RUNS)/musicvae_tiny_flat_mel_16bar \
+	  --config.data.path=$(NOTES)/folk-16bar $(TRAIN_ARGS)
+	$(ADA) train --config experiments/musicvae_tiny_hierdec_mel_16bar.py \
+	  --workdir $(RUNS)/musicvae_tiny_hierdec_mel_16bar --config.data.path=$(NOTES)/folk-16bar $(TRAIN_ARGS)
+	$(ADA) notes eval --workdir $(RUNS)/musicvae_tiny_mel_2bar --workdir $(RUNS)/musicvae_tiny_flat_mel_16bar \
+	  --workdir $(RUNS)/musicvae_tiny_hierdec_mel_16bar --out $(RUNS)/reproduce-musicvae
 
 bench: setup
 	$(ADA) bench --out BENCHMARKS.md --data $(DATA)
