@@ -33,9 +33,23 @@ FORGET_BIAS = 1.0
 LN2 = math.log(2.0)
 
 
+def one_hot_gates(rows, tok):
+    """A melody stream's input: its one-hot (a row gather of the kernel)."""
+    return rows[jnp.maximum(tok, 0)]
+
+
+def drum_roll_gates(rows, tok):
+    """A drum stream's input: the 9 drum bits of its class and a 'nothing struck' bit (Magenta's roll input)."""
+    bits = ((jnp.maximum(tok, 0)[..., None] >> jnp.arange(DRUM_BITS)) & 1).astype(rows.dtype)
+    return jnp.concatenate([bits, (tok == 0)[..., None].astype(rows.dtype)], -1) @ rows
+
+
+STREAM_INPUTS = {"melody": (MELODY_VOCAB, one_hot_gates), "drums": (DRUM_BITS + 1, drum_roll_gates)}
+
+
 def input_width(kind: str) -> int:
     """What one stream feeds an LSTM per step: a melody one-hot (90), or drums' 9-bit roll + 'nothing' bit."""
-    return MELODY_VOCAB if kind == "melody" else DRUM_BITS + 1
+    return STREAM_INPUTS[kind][0]
 
 
 # ---------------------------------------------------------------- schedules and losses (pure functions)
@@ -158,15 +172,8 @@ def token_gates(w_x, tokens, kinds):
     out, at = 0.0, 0
     for s, kind in enumerate(kinds):
         tok = tokens[..., s]
-        width = input_width(kind)
-        rows = w_x[at : at + width]
-        if kind == "melody":
-            part = rows[jnp.maximum(tok, 0)]
-        else:
-            bits = ((jnp.maximum(tok, 0)[..., None] >> jnp.arange(DRUM_BITS)) & 1).astype(w_x.dtype)
-            roll = jnp.concatenate([bits, (tok == 0)[..., None].astype(w_x.dtype)], -1)
-            part = roll @ rows
-        out = out + jnp.where((tok >= 0)[..., None], part, 0.0)
+        width, gates = STREAM_INPUTS[kind]
+        out = out + jnp.where((tok >= 0)[..., None], gates(w_x[at : at + width], tok), 0.0)
         at += width
     return out
 

@@ -19,12 +19,14 @@ from ada.loader import RECORDS, _ToBatch, process_shard
 from ada.notes.dataset import NoteDataset, open_notes
 from ada.notes.representation import FIRST_PITCH_CLASS, MELODY_VOCAB
 
+PITCHED = ("melody",)  # stream kinds that transposition moves (drum classes are not pitches)
+
 
 def transpose_window(window: np.ndarray, kinds, shift: int) -> np.ndarray:
     """Move every note onset of the melody streams by `shift` semitones (no event and note off stay)."""
     out = window.copy()
     for s, kind in enumerate(kinds):
-        if kind == "melody":
+        if kind in PITCHED:
             row = out[s]
             row[row >= FIRST_PITCH_CLASS] += shift
     return out
@@ -32,7 +34,7 @@ def transpose_window(window: np.ndarray, kinds, shift: int) -> np.ndarray:
 
 def allowed_shifts(window: np.ndarray, kinds, limit: int) -> tuple[int, int]:
     """The range of shifts within ±limit that keep every melody onset in 21..108."""
-    rows = [window[s] for s, k in enumerate(kinds) if k == "melody"]
+    rows = [window[s] for s, k in enumerate(kinds) if k in PITCHED]
     pitched = np.concatenate([r[r >= FIRST_PITCH_CLASS] for r in rows]) if rows else np.zeros(0)
     if pitched.size == 0:
         return 0, 0
