@@ -232,8 +232,7 @@ def test_sample_interpolate_attribute_and_eval_write_what_they_say(trained, tmp_
     a, b = tokens_to_midi(windows[0], "melody", tmp_path / "a.mid"), tokens_to_midi(windows[40], "melody",
                                                                                       tmp_path / "b.mid")
     run_ada("notes", "sample", "--workdir", workdir, "--num", 2, "--out", tmp_path / "s", "--seed", 3)
-    run_ada("notes", "sample", "--workdir", workdir, "--num", 2, "--out", tmp_path / "s2", "--seed", 3)
-    np.testing.assert_array_equal(np.load(tmp_path / "s" / "samples.npy"), np.load(tmp_path / "s2" / "samples.npy"))
+    assert np.load(tmp_path / "s" / "samples.npy").shape == (2, 1, 32)  # determinism by seed: in-process test above
     for k in range(2):
         for ext in (".mid", ".wav", "-roll.png"):
             assert (tmp_path / "s" / f"00{k}-sample_{k}{ext}").stat().st_size > 0
