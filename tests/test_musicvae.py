@@ -277,3 +277,23 @@ def test_bad_notes_commands_are_one_error_line(tmp_path, args, message):
     lines = [line for line in proc.stderr.strip().splitlines() if not line.startswith("WARNING")]
     assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], \
         proc.stderr[-2000:]
+
+
+def test_attributes_and_their_percent_change_by_hand():
+    from ada.notes.evaluate import percent_change
+    from ada.notes.generate import average_interval, c_diatonic, note_density, syncopation_8th, syncopation_16th
+
+    def window(onsets):  # {step: MIDI pitch}
+        row = np.zeros(32, np.int32)
+        for t, p in onsets.items():
+            row[t] = p - 21 + 2
+        return row[None]
+
+    a = window({0: 60, 3: 64, 6: 61})  # C, E, C#: steps 0 (on the beat), 3 (odd 16th), 6 (the 'and' of beat 2)
+    assert note_density(a) == 3 / 32 and c_diatonic(a) == 2 / 3 and average_interval(a) == (4 + 3) / 2
+    assert syncopation_16th(a) == 1 / 3 and syncopation_8th(a) == 1 / 3
+    b = window({0: 60, 4: 62, 8: 64, 12: 65, 16: 67, 20: 69})
+    change = percent_change([a], [b])
+    np.testing.assert_allclose(change["note_density"], 100.0)  # 3 -> 6 onsets
+    np.testing.assert_allclose(change["c_diatonic"], 50.0)  # 2/3 -> 1
+    np.testing.assert_allclose(change["syncopation_16th"], -100.0)

@@ -106,3 +106,40 @@ def evaluate_all(workdirs, data=None, out=None, **kw) -> str:
         write_json(Path(f"{out}.json"), [r.to_dict() for r in rows])
         write_text(Path(f"{out}.md"), text)
     return text
+
+
+def percent_change(before: list[np.ndarray], after: list[np.ndarray]) -> dict[str, float]:
+    """% change of each attribute's mean from windows `before` to windows `after` (the paper's Table 3 cells)."""
+    from ada.notes.generate import ATTRIBUTES
+
+    out = {}
+    for name, fn in ATTRIBUTES.items():
+        b, a = np.mean([fn(w) for w in before]), np.mean([fn(w) for w in after])
+        out[name] = float(100.0 * (a - b) / b) if b else float("nan")
+    return out
+
+
+def attribute_matrix(workdir, data=None, windows: int = 256, amount: float = 1.0, temperature: float = 0.0,
+                     seed: int = 0) -> tuple[list[str], np.ndarray]:
+    """Rows: the attribute vector added (× `amount`) to the posterior means of eval windows; columns: % change of
+    each attribute of the decoded windows over those decoded from the unchanged means (greedy by default)."""
+    from ada.notes.generate import ATTRIBUTES, attribute_vectors
+
+    model = NotesModel.load(workdir)
+    notes = open_notes(data or model.trained.config.data.path)
+    split = notes.split("eval")
+    chosen = np.asarray(split[np.linspace(0, len(split) - 1, min(windows, len(split))).astype(int)], np.int32)
+    mu, _ = model.encode(chosen)
+    vectors = attribute_vectors(model, data)
+    base = model.decode(mu, seed, temperature)
+    names = list(ATTRIBUTES)
+    rows = [[percent_change(list(base), list(model.decode(mu + amount * vectors[a][None], seed, temperature)))[b]
+             for b in names] for a in names]
+    return names, np.array(rows)
+
+
+def matrix_table(names: list[str], rows: np.ndarray) -> str:
+    lines = ["| vector added \\ % change in | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for name, row in zip(names, rows, strict=True):
+        lines.append(f"| {name} | " + " | ".join(f"{v:+.1f}" for v in row) + " |")
+    return "\n".join(lines) + "\n"
