@@ -452,6 +452,13 @@ def cmd_notes_eval(args) -> int:
 
     print(evaluate_all(args.workdir, args.data, out=args.out, split=args.split, windows=args.windows,
                        temperature=args.temperature, seed=args.seed), end="")
+    if args.attributes:
+        from ada.notes.evaluate import attribute_matrix, matrix_table
+
+        for workdir in args.workdir:
+            names, rows = attribute_matrix(workdir, args.data, windows=min(args.windows, 256), seed=args.seed)
+            print(f"\nattribute vectors of {workdir} (greedy decodes of eval windows):")
+            print(matrix_table(names, rows), end="")
     return 0
 
 
@@ -497,6 +504,8 @@ def _add_notes_model_commands(nsub) -> None:
     p.add_argument("--temperature", type=nonnegative, default=1.0, help="of the free-running (sampled) decode")
     p.add_argument("--seed", type=natural, default=0)
     p.add_argument("--out", help="write OUT.json and OUT.md (the table)")
+    p.add_argument("--attributes", action="store_true", help="also the matrix of %% change in each attribute when "
+                   "each attribute vector is added to eval windows' posterior means")
     p.set_defaults(func=cmd_notes_eval)
 
 
