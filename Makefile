@@ -30,9 +30,9 @@ OFFSET ?= 0
 PROMPT ?= 4
 ADA := $(BIN)/ada
 
-.PHONY: setup system-deps lint test test-fast data data-full clean train-level1 encode-level1 train-level2 \
-        encode-level2 train-level2-pbt train-prior stack sample reconstruct continue listen demo reproduce-small \
-        bench bench-gpu profile data-medium
+.PHONY: setup system-deps lint test test-fast data data-full notes-data notes-chorales clean train-level1 \
+        encode-level1 train-level2 encode-level2 train-level2-pbt train-prior stack sample reconstruct continue listen \
+        demo reproduce-small reproduce-musicvae bench bench-gpu profile data-medium
 
 setup: $(VENV)/.installed system-deps
 
@@ -80,6 +80,29 @@ data-medium: setup
 data-full: setup
 	$(BIN)/ada corpus --out data/prepared/piano-full --size full
 	$(BIN)/ada info data/prepared/piano-full
+
+# Note datasets for MusicVAE from music21's corpus, offline (data/README.md): the folk tunes' 2- and 16-bar
+# melody windows, and the Bach chorales' four voices. Tunes are parsed once into $(NOTES)/.notes-cache.
+NOTES ?= data/notes
+notes-data: $(NOTES)/folk-2bar/index.json $(NOTES)/folk-16bar/index.json
+
+notes-chorales: $(NOTES)/chorales-2bar/index.json $(NOTES)/chorales-16bar/index.json
+
+$(NOTES)/folk-2bar/index.json: | setup
+	$(ADA) notes corpus --out $(@D) --bars 2 --kind melody
+	$(ADA) notes info $(@D)
+
+$(NOTES)/folk-16bar/index.json: | setup
+	$(ADA) notes corpus --out $(@D) --bars 16 --kind melody
+	$(ADA) notes info $(@D)
+
+$(NOTES)/chorales-2bar/index.json: | setup
+	$(ADA) notes corpus --out $(@D) --bars 2 --kind voices
+	$(ADA) notes info $(@D)
+
+$(NOTES)/chorales-16bar/index.json: | setup
+	$(ADA) notes corpus --out $(@D) --bars 16 --kind voices
+	$(ADA) notes info $(@D)
 
 # Each training target resumes its workdir (a finished one returns at once); each encode reuses
 # codes already made by the same checkpoint.
@@ -146,6 +169,18 @@ reproduce-small: setup $(DATA)/index.json
 	$(ADA) eval --workdir $(RUNS)/tiny_wavenet --workdir $(LEVEL1) --workdir $(RUNS)/tiny_amae \
 	  --workdir $(RUNS)/tiny_amae_softmax --data $(DATA) \
 	  --out $(RUNS)/reproduce-small
+
+# MusicVAE (paper Table 1, shaped): tiny 2-bar flat, 16-bar flat and 16-bar hierarchical melody models with
+# equal budgets on the folk corpus, then teacher-forced and sampled accuracy, KL and ELBO on the eval split.
+reproduce-musicvae: setup notes-data
+	$(ADA) train --config experiments/musicvae_tiny_mel_2bar.py --workdir $(RUNS)/musicvae_tiny_mel_2bar \
+	  --config.data.path=$(NOTES)/folk-2bar $(TRAIN_ARGS)
+	$(ADA) train --config experiments/musicvae_tiny_flat_mel_16bar.py --workdir $(RUNS)/musicvae_tiny_flat_mel_16bar \
+	  --config.data.path=$(NOTES)/folk-16bar $(TRAIN_ARGS)
+	$(ADA) train --config experiments/musicvae_tiny_hierdec_mel_16bar.py \
+	  --workdir $(RUNS)/musicvae_tiny_hierdec_mel_16bar --config.data.path=$(NOTES)/folk-16bar $(TRAIN_ARGS)
+	$(ADA) notes eval --workdir $(RUNS)/musicvae_tiny_mel_2bar --workdir $(RUNS)/musicvae_tiny_flat_mel_16bar \
+	  --workdir $(RUNS)/musicvae_tiny_hierdec_mel_16bar --out $(RUNS)/reproduce-musicvae
 
 bench: setup
 	$(ADA) bench --out BENCHMARKS.md --data $(DATA)

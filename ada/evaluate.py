@@ -12,6 +12,7 @@ from ada import SAMPLE_RATE, checkpoint
 from ada.atomic import write_json, write_text
 from ada.dataset import DatasetError, open_dataset
 from ada.evaluator import Evaluator
+from ada.loader import AudioCrops
 from ada.nn.quantise import usage_stats
 from ada.render import excerpts_from, reconstruct
 from ada.stack import level_stack
@@ -47,7 +48,7 @@ def evaluate(workdir, data, crops: int = 256, excerpts: int = 3, samples: int = 
     if ds.vocab != spec.vocab:
         raise DatasetError(f"{data} has vocabulary {ds.vocab} but {workdir} models {spec.vocab}")
 
-    sweep = Evaluator(trained.model, ds, crop=trained.config.data.crop, batch_size=batch_size, crops=crops)
+    sweep = Evaluator(trained.model, AudioCrops(ds, trained.config.data.crop), batch_size=batch_size, examples=crops)
     on_eval = sweep(trained.variables, "eval", codes=spec.is_level)
     result = Evaluation(model=Path(workdir).name, kind=spec.kind, step=trained.step, data=str(data),
                         train_nll=sweep(trained.variables, "train").nll, eval_nll=on_eval.nll)

@@ -1,4 +1,4 @@
-"""The one evaluator: mean NLL of a model over a fixed sweep of a split's crops.
+"""The one evaluator: mean NLL of a model over a fixed sweep of a split's examples (crops, note windows).
 
 The trainer's periodic eval and `ada eval` both use it, so their figures are the same numbers.
 Batches are split over every device of every process; each process reads its own share.
@@ -11,8 +11,6 @@ from dataclasses import dataclass
 import jax
 import numpy as np
 
-from ada.dataset import Dataset
-from ada.loader import eval_batches
 from ada.parallel import shardings
 
 
@@ -35,8 +33,9 @@ class Sweep:
 class Evaluator:
     """Compiled once per model, whatever splits it sweeps; call it with variables (Polyak parameters)."""
 
-    def __init__(self, model, data: Dataset, *, crop: int, batch_size: int, crops: int | None):
-        self.data, self.crop, self.crops = data, crop, crops
+    def __init__(self, model, data, *, batch_size: int, examples: int | None):
+        """`data`: the model's training data (`spec.training_data(config)`), which cuts the sweep."""
+        self.data, self.examples = data, examples
         self.batch_size = batch_size // jax.process_count()
         replicated, self.sharded = shardings()
         self._step = jax.jit(make_eval_step(model), in_shardings=(replicated, self.sharded),
@@ -49,8 +48,7 @@ class Evaluator:
         """Mean NLL over the split's sweep; with `codes`, a level's codes of those crops too."""
         total = count = 0.0
         found = []
-        for local in eval_batches(self.data, crop=self.crop, batch_size=self.batch_size, max_crops=self.crops,
-                                  split=split):
+        for local in self.data.eval_batches(batch_size=self.batch_size, max_examples=self.examples, split=split):
             batch = {k: jax.make_array_from_process_local_data(self.sharded, v) for k, v in local.items()}
             s, n = self._step(variables, batch)
             total, count = total + float(s), count + float(n)

@@ -144,3 +144,45 @@ def eval_batches(data: str | os.PathLike | Dataset, *, crop: int, batch_size: in
                 tokens[row] = data.tokens(e)[s : s + crop]
                 mask[row] = 1
         yield {"tokens": tokens, "mask": mask}
+
+
+class AudioCrops:
+    """The training data of the audio kinds (levels, priors, predictors): a token dataset read as crops.
+
+    Every model's training data answers the trainer and the evaluator alike (`spec.training_data(config)`):
+    `check_model(spec)` and `check_splits()` raise ValueError naming what to change; `train_batches(...)` is
+    the endless, resumable grain loader; `eval_batches(...)` the fixed sweep of a split, padded rows masked;
+    `steps_per_example` counts the timesteps of one example (for samples/s).
+    """
+
+    def __init__(self, data: Dataset, crop: int):
+        self.data, self.crop = data, crop
+
+    @classmethod
+    def open(cls, config) -> AudioCrops:
+        return cls(open_dataset(config.data.path), config.data.crop)
+
+    @property
+    def steps_per_example(self) -> int:
+        return self.crop
+
+    def check_model(self, spec) -> None:
+        if spec.vocab != self.data.vocab:
+            raise ValueError(f"model.vocab={spec.vocab} but dataset {self.data.root} has vocabulary "
+                             f"{self.data.vocab} (set --config.model.vocab={self.data.vocab})")
+        spec.check_crop(self.crop)
+
+    def check_splits(self) -> None:
+        for split, remedy in (("train", "more data"), ("eval", "a larger `ada prepare --eval-fraction`")):
+            files = self.data.split(split)
+            if not any(f["length"] >= self.crop for f in files):
+                longest = max((f["length"] for f in files), default=0)
+                raise ValueError(f"{self.data.root}: the {split} split has no file of data.crop={self.crop} tokens "
+                                 f"({len(files)} files, longest {longest}); use a shorter --config.data.crop or "
+                                 f"{remedy}")
+
+    def train_batches(self, *, batch_size: int, seed: int, workers: int = 0) -> grain.DataLoader:
+        return train_loader(self.data, crop=self.crop, batch_size=batch_size, seed=seed, workers=workers)
+
+    def eval_batches(self, *, batch_size: int, max_examples: int | None, split: str = "eval") -> Iterator[dict]:
+        return eval_batches(self.data, crop=self.crop, batch_size=batch_size, max_crops=max_examples, split=split)

@@ -56,23 +56,30 @@ def spectrogram_png(audio: np.ndarray, path: Path, title: str = "", mark: float 
     plt.close(fig)
 
 
-def write_page(out: Path, title: str, meta: dict, rows: list[list[tuple[str, np.ndarray, Path]]],
+def write_page(out: Path, title: str, meta: dict, rows: list[list[tuple]],
                mark: float | None = None, mark_label: str = "prompt ends") -> Path:
     """rows: each a list of (label, audio, wav path) shown side by side (e.g. original | reconstruction).
-    `mark` (seconds) is shown on every clip that reaches it: a line on its spectrogram and in its caption."""
+
+    A cell (label, audio, wav, piano-roll png) of notes shows its piano roll instead of a spectrogram, and
+    links the MIDI file beside the WAV. `mark` (seconds) is shown on every clip that reaches it: a line on
+    its spectrogram and in its caption."""
     out = Path(out)
     cells_html = []
     for row in rows:
         cells = []
-        for label, audio, wav in row:
-            png = wav.with_suffix(".png")
+        for label, audio, wav, *roll in row:
             marked = mark if mark is not None and mark < len(audio) / SAMPLE_RATE else None
-            spectrogram_png(audio, png, label, marked, mark_label)
+            if roll:
+                png, what = Path(roll[0]), "piano roll"
+            else:
+                png, what = wav.with_suffix(".png"), "spectrogram"
+                spectrogram_png(audio, png, label, marked, mark_label)
+            midi = wav.with_suffix(".mid")
+            link = f' <a href="{html.escape(midi.name)}">MIDI</a>' if roll and midi.is_file() else ""
             note = "" if marked is None else f'; <span class="mark">{html.escape(mark_label)} at {marked:.2f} s</span>'
-            cells.append(f'<figure><figcaption>{html.escape(label)} ({len(audio) / SAMPLE_RATE:.2f} s{note})'
-                         '</figcaption>'
-                         f'<audio controls preload="metadata" src="{html.escape(wav.name)}"></audio>'
-                         f'<img src="{html.escape(png.name)}" alt="spectrogram of {html.escape(label)}"></figure>')
+            cells.append(f'<figure><figcaption>{html.escape(label)} ({len(audio) / SAMPLE_RATE:.2f} s{note}){link}'
+                         f'</figcaption><audio controls preload="metadata" src="{html.escape(wav.name)}"></audio>'
+                         f'<img src="{html.escape(png.name)}" alt="{what} of {html.escape(label)}"></figure>')
         cells_html.append('<div class="row">' + "".join(cells) + "</div>")
     table = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in meta.items())
     page = f"""<!doctype html>

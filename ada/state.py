@@ -31,13 +31,28 @@ def compute_dtype(train_config):
     return DTYPES[train_config.dtype]
 
 
+def warmup(t):
+    """Linear warm-up from 0 to `learning_rate` over `warmup_steps`, then constant (the audio models)."""
+    return optax.linear_schedule(0.0, t.learning_rate, max(t.warmup_steps, 1))
+
+
+def exponential_decay(t):
+    """(learning_rate − min_learning_rate) · decay_rate^step + min_learning_rate (Magenta's MusicVAE)."""
+    return lambda step: (t.learning_rate - t.min_learning_rate) * jnp.power(t.decay_rate, step) + t.min_learning_rate
+
+
+SCHEDULES = {"warmup": warmup, "exponential_decay": exponential_decay}  # train.schedule
+
+
 def optimiser(t) -> optax.GradientTransformation:
-    schedule = optax.linear_schedule(0.0, t.learning_rate, max(t.warmup_steps, 1))
+    """Adam after global-norm clipping at `grad_clip`, with the learning-rate schedule `train.schedule`
+    (warm-up when a config names none, as every config written before schedules were a choice)."""
+    schedule = SCHEDULES[t.get("schedule", "warmup")](t)
     return optax.chain(optax.clip_by_global_norm(t.grad_clip), optax.adam(schedule))
 
 
 def init_state(model, config, tx) -> TrainState:
-    tokens = jnp.zeros((1, config.data.crop), jnp.int32)
+    tokens = model.spec.example(config)
     variables = model.init(jax.random.key(config.seed), tokens)
     params = variables["params"]
     return TrainState(step=jnp.zeros((), jnp.int32), params=params, ema_params=params,

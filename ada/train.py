@@ -27,9 +27,8 @@ from tqdm import tqdm
 
 from ada import checkpoint, lock
 from ada.config import validate
-from ada.dataset import open_dataset
 from ada.evaluator import Evaluator
-from ada.loader import Resumable, train_loader
+from ada.loader import Resumable
 from ada.metrics import MetricsLog
 from ada.parallel import shardings
 from ada.state import TrainState, compute_dtype, init_state, optimiser
@@ -47,7 +46,7 @@ def make_train_step(model, tx, config):
 
         def loss_fn(params):
             out, mutated = model.apply({"params": params, **state.vq}, batch["tokens"], update=True, rng=rng,
-                                       mutable=["vq"])
+                                       step=state.step, mutable=["vq"])
             return out["loss"], (out, mutated)
 
         (loss, (out, mutated)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
@@ -87,9 +86,8 @@ class Run:
 
     def __init__(self, config, workdir, progress: bool):
         self.config, self.workdir = config, Path(workdir).resolve()
-        data = open_dataset(config.data.path)
         processes = jax.process_count()
-        spec = validate(config, data, jax.device_count(), processes)
+        spec, self.data = validate(config, jax.device_count(), processes)  # the data the model kind trains on
         self.workdir.mkdir(parents=True, exist_ok=True)
         checkpoint.record_config(self.workdir, config)
 
@@ -97,9 +95,8 @@ class Run:
         model = spec.build(compute_dtype(config.train))
         tx = optimiser(config.train)
         self.state = jax.jit(lambda: init_state(model, config, tx), out_shardings=replicated)()
-        self.batches = Resumable(iter(train_loader(data, crop=config.data.crop,
-                                                   batch_size=config.data.batch_size // processes,
-                                                   seed=config.seed, workers=config.data.workers)))
+        self.batches = Resumable(iter(self.data.train_batches(batch_size=config.data.batch_size // processes,
+                                                              seed=config.seed, workers=config.data.workers)))
         self.manager = checkpoint.manager(self.workdir, keep=config.train.keep_checkpoints)
         abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, self.state)
         _, restored = checkpoint.restore_newest(
@@ -112,8 +109,8 @@ class Run:
 
         self._train_step = jax.jit(make_train_step(model, tx, config), in_shardings=(replicated, self.sharded),
                                    out_shardings=(replicated, replicated), donate_argnums=0)
-        self.evaluator = Evaluator(model, data, crop=config.data.crop, batch_size=config.data.eval_batch_size,
-                                   crops=config.data.eval_crops)
+        self.evaluator = Evaluator(model, self.data, batch_size=config.data.eval_batch_size,
+                                   examples=config.data.eval_crops)
         self.metrics = MetricsLog(self.workdir, self.step)
         if self.batches.changed:  # a grown dataset, another crop or path: said once, and logged
             if jax.process_index() == 0:
@@ -154,9 +151,9 @@ class Run:
         self.check()
         now = time.perf_counter()
         rate = (self.step - self.tick_step) / (now - self.tick)
-        # samples/s counts audio samples (timesteps), as audio people do, not crops
+        # samples/s counts timesteps (audio samples, note steps), as audio people do, not examples
         scalars = {**self.last, "steps_per_s": rate,
-                   "samples_per_s": rate * self.config.data.batch_size * self.config.data.crop,
+                   "samples_per_s": rate * self.config.data.batch_size * self.data.steps_per_example,
                    "data_wait_share": self.data_wait / (now - self.tick)}
         self.metrics.write(self.step, scalars)
         self.bar.set_postfix(loss=f"{self.last['loss']:.3f}", nll=f"{self.last['nll']:.3f}",

@@ -10,13 +10,14 @@ import jax.numpy as jnp
 
 from ada.models.base import Autoregressive, AutoregressiveSpec, ModelSpec, nll
 from ada.models.level import ADALevel, LevelSpec
+from ada.models.musicvae import MusicVAE, MusicVAESpec
 from ada.models.predictor import Predictor, PredictorSpec
 from ada.models.prior import Prior, PriorSpec
 
-KINDS: dict[str, type[ModelSpec]] = {spec.kind: spec for spec in (LevelSpec, PriorSpec, PredictorSpec)}
+KINDS: dict[str, type[ModelSpec]] = {spec.kind: spec for spec in (LevelSpec, PriorSpec, PredictorSpec, MusicVAESpec)}
 
-__all__ = ["KINDS", "ADALevel", "Autoregressive", "AutoregressiveSpec", "LevelSpec", "ModelSpec", "Predictor",
-           "PredictorSpec", "Prior", "PriorSpec", "build_model", "model_spec", "nll"]
+__all__ = ["KINDS", "ADALevel", "Autoregressive", "AutoregressiveSpec", "LevelSpec", "ModelSpec", "MusicVAE",
+           "MusicVAESpec", "Predictor", "PredictorSpec", "Prior", "PriorSpec", "build_model", "model_spec", "nll"]
 
 
 def model_spec(cfg) -> ModelSpec:

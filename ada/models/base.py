@@ -2,9 +2,10 @@
 
 A model kind is a frozen spec dataclass (its shape, built from `config.model`) and a Flax module
 (its parameters and computations). The spec answers the questions asked before anything compiles
-(receptive fields, hop, is it a level, can it be sampled step by step); the module computes. Every
-module's `__call__(tokens, mask=None, update=False, rng=None)` returns
-``{"loss": scalar, "nll": nats per timestep, "stats": {name: scalar}}``.
+(receptive fields, hop, is it a level, can it be sampled step by step, what data it trains on); the
+module computes. Every module's `__call__(tokens, mask=None, update=False, rng=None, step=None)` returns
+``{"loss": scalar, "nll": nats per timestep, "stats": {name: scalar}}``; `step` is the training step, for
+models whose objective follows a schedule (a KL weight, scheduled sampling); others ignore it.
 """
 
 from __future__ import annotations
@@ -47,6 +48,16 @@ class ModelSpec:
 
     def build(self, dtype=jnp.float32) -> nn.Module:
         return self.module(self, dtype)
+
+    def example(self, config) -> jnp.ndarray:
+        """One batch row of the tokens the module reads, to initialise its parameters."""
+        return jnp.zeros((1, config.data.crop), jnp.int32)
+
+    def training_data(self, config):
+        """The data it trains on (`ada.loader.TrainingData`): random crops of a token dataset by default."""
+        from ada.loader import AudioCrops  # the data layer; imported here so specs stay cheap to import
+
+        return AudioCrops.open(config)
 
 
 @dataclass(frozen=True)

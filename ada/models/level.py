@@ -47,7 +47,7 @@ class ADALevel(Autoregressive):
         out = self.modulator(vectors, mask=mask)
         return out.reshape(*out.shape[:2], local.layers, local.cond_width)
 
-    def __call__(self, tokens, mask=None, update: bool = False, rng=None):
+    def __call__(self, tokens, mask=None, update: bool = False, rng=None, step=None):
         q = self._quantise(tokens, update, rng)
         logits = self.local(tokens, self.conditioning_from_vectors(q["vectors"]))
         value = nll(logits, tokens, mask)

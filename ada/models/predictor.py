@@ -19,7 +19,7 @@ class Predictor(nn.Module):
     spec: PredictorSpec
     dtype: jnp.dtype = jnp.float32
 
-    def __call__(self, tokens, mask=None, update: bool = False, rng=None):
+    def __call__(self, tokens, mask=None, update: bool = False, rng=None, step=None):
         value = nll(self.logits(tokens), tokens, mask)
         return {"loss": value, "nll": value, "stats": {}}
 

@@ -12,7 +12,7 @@ class Prior(Autoregressive):
     def setup(self):
         self.local = WaveNet(self.spec.local, self.dtype)
 
-    def __call__(self, tokens, mask=None, update: bool = False, rng=None):
+    def __call__(self, tokens, mask=None, update: bool = False, rng=None, step=None):
         value = nll(self.local(tokens), tokens, mask)
         return {"loss": value, "nll": value, "stats": {}}
 

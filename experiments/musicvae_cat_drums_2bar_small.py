@@ -1,0 +1,15 @@
+"""Magenta's cat-drums_2bar_small (GPU config): 2-bar drums (9 classes, 512-way output, roll input).
+
+Encoder [512], decoder [256, 256], z 256, batch 512, free bits 48, max β 0.2, β rate 0, scheduled
+sampling inverse sigmoid k = 1000. Needs a drum note dataset (`ada notes prepare MIDI... --kind drums`).
+
+    ada train --config experiments/musicvae_cat_drums_2bar_small.py --workdir workdirs/musicvae_cat_drums_2bar_small
+"""
+
+from ada.config import musicvae
+
+
+def get_config():
+    return musicvae("data/notes/drums-2bar", streams="drums", bars=2, encoder=(512,), decoder=(256, 256), z=256,
+                    batch_size=512, free_bits=48, max_beta=0.2, sampling_schedule="inverse_sigmoid",
+                    sampling_rate=1000)

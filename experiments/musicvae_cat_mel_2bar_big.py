@@ -1,0 +1,15 @@
+"""Magenta's cat-mel_2bar_big (GPU config): 2-bar melodies, encoder [2048], decoder [2048] × 3, z 512.
+
+Batch 512, free bits 0, max β 0.5, β rate 0.99999, scheduled sampling inverse sigmoid k = 1000,
+transposition ±5 semitones.
+
+    ada train --config experiments/musicvae_cat_mel_2bar_big.py --workdir workdirs/musicvae_cat_mel_2bar_big
+"""
+
+from ada.config import musicvae
+
+
+def get_config():
+    return musicvae("data/notes/folk-2bar", bars=2, encoder=(2048,), decoder=(2048, 2048, 2048), z=512,
+                    batch_size=512, free_bits=0, max_beta=0.5, beta_rate=0.99999,
+                    sampling_schedule="inverse_sigmoid", sampling_rate=1000, transpose=5)

@@ -1,0 +1,14 @@
+"""Magenta's flat-mel_16bar (GPU config): 16-bar melodies, flat decoder.
+
+Encoder [2048, 2048], decoder [2048] × 3, z 512, batch 512, free bits 256, max β 0.2, β rate 0
+(β = max β from the first step), no scheduled sampling.
+
+    ada train --config experiments/musicvae_flat_mel_16bar.py --workdir workdirs/musicvae_flat_mel_16bar
+"""
+
+from ada.config import musicvae
+
+
+def get_config():
+    return musicvae("data/notes/folk-16bar", bars=16, encoder=(2048, 2048), decoder=(2048, 2048, 2048), z=512,
+                    batch_size=512, free_bits=256, max_beta=0.2)

@@ -1,0 +1,16 @@
+"""Tiny 16-bar melody MusicVAE with the flat decoder, for 2 CPU cores (flat-mel_16bar's structure).
+
+Encoder [128], decoder [128, 128], z 64, batch 32; free bits 256, max β 0.2, β rate 0 as Magenta; the
+same budget as the tiny hierarchical model it is compared with (`make reproduce-musicvae`).
+
+    ada train --config experiments/musicvae_tiny_flat_mel_16bar.py --workdir workdirs/musicvae_tiny_flat_mel_16bar
+"""
+
+from ada.config import musicvae, tiny_musicvae
+
+STEPS = 1200
+
+
+def get_config():
+    return tiny_musicvae(musicvae("data/notes/folk-16bar", bars=16, encoder=(2048, 2048), decoder=(2048, 2048, 2048),
+                                  z=512, free_bits=256, max_beta=0.2), STEPS)

@@ -1,0 +1,94 @@
+"""The note-dataset format: what is written is read back, writes are atomic, nothing is overwritten unasked,
+and damage is reported in one line."""
+
+import json
+
+import numpy as np
+import pytest
+
+from ada.notes.dataset import NoteDatasetError, open_notes, stream, write_notes
+
+
+def windows(n, streams=1, steps=32, seed=0, vocab=90):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, vocab, (n, streams, steps)).astype(np.int16), np.arange(n, dtype=np.int32) // 3
+
+
+def write(root, **kw):
+    train, evals = windows(10), windows(4, seed=1)
+    args = dict(kind="melody", bars=2, streams=[stream("melody", "melody")],
+                splits={"train": train, "eval": evals}, sources={"files": 2})
+    return write_notes(root, **{**args, **kw}), train, evals
+
+
+def test_round_trip(tmp_path):
+    index, train, evals = write(tmp_path / "d")
+    ds = open_notes(tmp_path / "d")
+    assert (ds.kind, ds.bars, ds.steps, ds.vocabs) == ("melody", 2, 32, [90])
+    assert ds.streams == [{"name": "melody", "kind": "melody", "vocab": 90}]
+    np.testing.assert_array_equal(ds.split("train"), train[0])
+    np.testing.assert_array_equal(ds.tunes("train"), train[1])
+    np.testing.assert_array_equal(ds.split("eval"), evals[0])
+    assert ds.split("train").dtype == np.int16 and ds.tunes("eval").dtype == np.int32
+    assert ds.examples("train") == 10 and index["splits"]["train"]["distinct_tunes"] == 4
+    on_disk = json.loads((tmp_path / "d" / "index.json").read_text())
+    assert on_disk["format"] == "ada-notes" and on_disk["version"] == 1 and on_disk["steps_per_bar"] == 16
+    assert on_disk["sources"] == {"files": 2}
+    assert sorted(p.name for p in (tmp_path).iterdir()) == ["d"]  # no temporary directory left behind
+
+
+def test_multi_stream_drums(tmp_path):
+    tokens = np.stack([windows(3, vocab=90)[0][:, 0], windows(3, vocab=90)[0][:, 0],
+                       windows(3, vocab=512)[0][:, 0]], axis=1)
+    write_notes(tmp_path / "t", kind="trio", bars=2,
+                streams=[stream("melody", "melody"), stream("bass", "melody"), stream("drums", "drums")],
+                splits={"train": (tokens, np.zeros(3, np.int32))}, sources={})
+    ds = open_notes(tmp_path / "t")
+    assert ds.vocabs == [90, 90, 512] and ds.split("train").shape == (3, 3, 32)
+
+
+def test_refuses_to_overwrite_unless_asked(tmp_path):
+    write(tmp_path / "d")
+    with pytest.raises(NoteDatasetError, match="already holds a note dataset.*--overwrite"):
+        write(tmp_path / "d", bars=16, splits={"train": windows(2, steps=256)})
+    assert open_notes(tmp_path / "d").bars == 2  # untouched
+    write(tmp_path / "d", bars=16, splits={"train": windows(2, steps=256)}, overwrite=True)
+    assert open_notes(tmp_path / "d").bars == 16 and open_notes(tmp_path / "d").splits == ["train"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d"]
+
+
+def test_never_replaces_other_files(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.txt").write_text("precious")
+    with pytest.raises(NoteDatasetError, match="not a note dataset"):
+        write(tmp_path / "mine", overwrite=True)
+    assert (tmp_path / "mine" / "thesis.txt").read_text() == "precious"
+
+
+def test_bad_windows_are_refused(tmp_path):
+    with pytest.raises(NoteDatasetError, match="expected"):
+        write(tmp_path / "d", splits={"train": windows(3, steps=30)})
+    with pytest.raises(NoteDatasetError, match="outside 0..89"):
+        write(tmp_path / "d", splits={"train": windows(3, vocab=91)})
+    assert not (tmp_path / "d").exists()
+
+
+def test_missing_and_damaged_are_one_clear_error(tmp_path):
+    with pytest.raises(NoteDatasetError, match="no such note dataset"):
+        open_notes(tmp_path / "nothing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(NoteDatasetError, match="not a note dataset"):
+        open_notes(tmp_path / "empty")
+    write(tmp_path / "d")
+    path = tmp_path / "d" / "train.npy"
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(NoteDatasetError, match="truncated") as e:
+        open_notes(tmp_path / "d")
+    assert "\n" not in str(e.value)
+    (tmp_path / "d" / "eval-tunes.npy").unlink()
+    path.unlink()
+    with pytest.raises(NoteDatasetError, match="missing"):
+        open_notes(tmp_path / "d")
+    with pytest.raises(NoteDatasetError, match="no split 'valid'"):
+        write(tmp_path / "e")
+        open_notes(tmp_path / "e").split("valid")
