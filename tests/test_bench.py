@@ -11,8 +11,9 @@ def test_sampler_benchmark_measures_both_samplers():
     r = bench_sampler(spec, batch=2, steps=64, naive_steps=8)
     assert r["samples_per_s"] == pytest.approx(2 * r["samples_per_s_per_stream"])
     assert r["naive_samples_per_s_per_stream"] > 0 and r["speedup_over_naive"] > 0
-    # per stream: one input tap, a queue of (k - 1)·d steps of `residual` floats per layer, the step counter
-    assert r["cache_bytes_per_stream"] == 4 * 1 + (1 + 2 + 4) * 8 * 4 + 4
+    # per stream: one input tap, a buffer of (k - 1)·d + 1 steps of `residual` floats per layer (the
+    # step's own input is written before the oldest is read), the step counter
+    assert r["cache_bytes_per_stream"] == 4 * 1 + (2 + 3 + 5) * 8 * 4 + 4
 
 
 def test_report_names_the_machine_and_the_targets(token_dataset):
