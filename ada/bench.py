@@ -414,7 +414,8 @@ FINDINGS = [
     "Sampler: each layer read its oldest input from the very slot the step then overwrote, so XLA "
     "copied every circular buffer twice per step (64 copies, 1.6 MB a step for the paper model, in "
     "the compiled loop body; the reference does the same). One slot more per buffer, written before "
-    "it is read: no copy left in the body; paper model batch 1 0.89× → 1.45× (A/B in one process).",
+    "it is read: no copy left in the body; paper model batch 1 0.89× → 1.45× in an A/B on the loaded "
+    "machine; in the idle `make bench` runs 0.75× (the run before) → 1.01×.",
 ]
 
 
