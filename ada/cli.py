@@ -173,26 +173,10 @@ def cmd_train(argv: list[str]) -> int:
     flags.DEFINE_integer("num_processes", None, "processes in the job", flag_values=FLAGS)
     flags.DEFINE_integer("process_id", None, "this process's index", flag_values=FLAGS)
     flags.DEFINE_boolean("progress", True, "show a progress bar", flag_values=FLAGS)
-    if {"-h", "--help"} & set(argv):
-        print("usage: ada train --config experiments/X.py --workdir DIR [--config.a.b=VALUE ...]\n")
-        print(FLAGS.get_help())
+    config = _parse_config_command(FLAGS, argv, "ada train",
+                                   "ada train --config experiments/X.py --workdir DIR [--config.a.b=VALUE ...]")
+    if config is None:
         return 0
-    given = _config_file(argv)
-    if given is not None and not Path(given).is_file():
-        raise UsageError(f"--config {given}: no such config file (see experiments/*.py)")
-    try:
-        FLAGS(["ada train", *argv])
-    except flags.Error as e:
-        raise UsageError(" ".join(str(e).split())) from None
-    except (AttributeError, KeyError) as e:  # an override naming a field the config does not have
-        raise _unknown_field(e, argv, given) from None
-    except Exception as e:  # noqa: BLE001 - the config file is the user's code: its error is theirs
-        raise _unloadable(given, e) from None
-    if FLAGS["config"].value is None or FLAGS.workdir is None:
-        print("error: ada train needs --config experiments/X.py and --workdir DIR", file=sys.stderr)
-        return 2
-    config = _load_config(FLAGS, argv)
-    writable_dir(FLAGS.workdir, "--workdir")
     from ada.parallel import maybe_initialize_distributed
     from ada.train import train
 
@@ -225,27 +209,11 @@ def cmd_pbt(argv: list[str]) -> int:
                         flag_values=FLAGS)
     flags.DEFINE_integer("cpus", None, "CPUs of the Ray started here (default: all)", lower_bound=1,
                          flag_values=FLAGS)
-    if {"-h", "--help"} & set(argv):
-        print("usage: ada pbt --config experiments/X.py --workdir DIR [--population N] [--noexploit] "
-              "[--address RAY] [--config.a.b=VALUE ...]\n")
-        print(FLAGS.get_help())
+    config = _parse_config_command(FLAGS, argv, "ada pbt",
+                                   "ada pbt --config experiments/X.py --workdir DIR [--population N] [--noexploit] "
+                                   "[--address RAY] [--config.a.b=VALUE ...]")
+    if config is None:
         return 0
-    given = _config_file(argv)
-    if given is not None and not Path(given).is_file():
-        raise UsageError(f"--config {given}: no such config file (see experiments/*.py)")
-    try:
-        FLAGS(["ada pbt", *argv])
-    except flags.Error as e:
-        raise UsageError(" ".join(str(e).split())) from None
-    except (AttributeError, KeyError) as e:
-        raise _unknown_field(e, argv, given) from None
-    except Exception as e:  # noqa: BLE001 - the config file is the user's code: its error is theirs
-        raise _unloadable(given, e) from None
-    if FLAGS["config"].value is None or FLAGS.workdir is None:
-        print("error: ada pbt needs --config experiments/X.py and --workdir DIR", file=sys.stderr)
-        return 2
-    config = _load_config(FLAGS, argv)
-    writable_dir(FLAGS.workdir, "--workdir")
     from ada.dataset import open_dataset
     from ada.pbt import Schedule, run
 
@@ -258,6 +226,33 @@ def cmd_pbt(argv: list[str]) -> int:
     print(f"best workdir: {Path(FLAGS.workdir) / 'best'} -> {best['workdir']}")
     print(f"lineage: {Path(FLAGS.workdir) / 'lineage.md'}")
     return 0
+
+
+def _parse_config_command(FLAGS, argv: list[str], command: str, usage: str):
+    """`ada train` / `ada pbt`'s command line (--config FILE --workdir DIR and overrides) parsed into
+    FLAGS: -> the config, or None once --help is printed. Every mistake is one UsageError."""
+    from absl import flags
+
+    if {"-h", "--help"} & set(argv):
+        print(f"usage: {usage}\n")
+        print(FLAGS.get_help())
+        return None
+    given = _config_file(argv)
+    if given is not None and not Path(given).is_file():
+        raise UsageError(f"--config {given}: no such config file (see experiments/*.py)")
+    try:
+        FLAGS([command, *argv])
+    except flags.Error as e:
+        raise UsageError(" ".join(str(e).split())) from None
+    except (AttributeError, KeyError) as e:  # an override naming a field the config does not have
+        raise _unknown_field(e, argv, given) from None
+    except Exception as e:  # noqa: BLE001 - the config file is the user's code: its error is theirs
+        raise _unloadable(given, e) from None
+    if FLAGS["config"].value is None or FLAGS.workdir is None:
+        raise UsageError(f"{command} needs --config experiments/X.py and --workdir DIR")
+    config = _load_config(FLAGS, argv)
+    writable_dir(FLAGS.workdir, "--workdir")
+    return config
 
 
 def _config_file(argv: list[str]) -> str | None:
