@@ -105,11 +105,16 @@ def train_loader(data: str | os.PathLike | Dataset, *, crop: int, batch_size: in
                  workers: int = 0, shard: tuple[int, int] | None = None) -> grain.DataLoader:
     """Endless batches of `batch_size` crops (this process's share of the global batch)."""
     data = data if isinstance(data, Dataset) else open_dataset(data)
+    return grain_batches(CropSource(data, crop, seed), batch_size=batch_size, seed=seed, workers=workers, shard=shard)
+
+
+def grain_batches(source: grain.sources.RandomAccessDataSource, *, batch_size: int, seed: int, workers: int = 0,
+                  shard: tuple[int, int] | None = None) -> grain.DataLoader:
+    """Endless, resumable batches of a source's records (records are drawn from (seed, index), so the
+    sampler itself does not shuffle), this process's share of every global batch."""
     index, count = shard or process_shard()
-    source = CropSource(data, crop, seed)
-    if workers:
-        if not flags.FLAGS.is_parsed():  # grain's worker processes read absl flags
-            flags.FLAGS.mark_as_parsed()
+    if workers and not flags.FLAGS.is_parsed():  # grain's worker processes read absl flags
+        flags.FLAGS.mark_as_parsed()
     sampler = grain.samplers.IndexSampler(
         num_records=len(source), shard_options=grain.sharding.ShardOptions(index, count, drop_remainder=True),
         shuffle=False, num_epochs=1, seed=seed)

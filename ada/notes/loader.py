@@ -13,9 +13,8 @@ from typing import Iterator
 
 import grain
 import numpy as np
-from absl import flags
 
-from ada.loader import RECORDS, _ToBatch, process_shard
+from ada.loader import RECORDS, grain_batches, process_shard
 from ada.notes.dataset import NoteDataset, open_notes
 from ada.notes.representation import FIRST_PITCH_CLASS, MELODY_VOCAB
 
@@ -99,15 +98,8 @@ class NoteWindows:
 
     def train_batches(self, *, batch_size: int, seed: int, workers: int = 0,
                       shard: tuple[int, int] | None = None) -> grain.DataLoader:
-        index, count = shard or process_shard()
-        source = WindowSource(self.notes, seed, self.transpose)
-        if workers and not flags.FLAGS.is_parsed():  # grain's worker processes read absl flags
-            flags.FLAGS.mark_as_parsed()
-        sampler = grain.samplers.IndexSampler(
-            num_records=len(source), shard_options=grain.sharding.ShardOptions(index, count, drop_remainder=True),
-            shuffle=False, num_epochs=1, seed=seed)
-        return grain.DataLoader(data_source=source, sampler=sampler, worker_count=workers,
-                                operations=[grain.transforms.Batch(batch_size, drop_remainder=True), _ToBatch()])
+        return grain_batches(WindowSource(self.notes, seed, self.transpose), batch_size=batch_size, seed=seed,
+                             workers=workers, shard=shard)
 
     def eval_batches(self, *, batch_size: int, max_examples: int | None, split: str = "eval",
                      shard: tuple[int, int] | None = None) -> Iterator[dict]:
