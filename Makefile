@@ -88,20 +88,13 @@ notes-data: $(NOTES)/folk-2bar/index.json $(NOTES)/folk-16bar/index.json
 
 notes-chorales: $(NOTES)/chorales-2bar/index.json $(NOTES)/chorales-16bar/index.json
 
-$(NOTES)/folk-2bar/index.json: | setup
-	$(ADA) notes corpus --out $(@D) --bars 2 --kind melody
+# $* is the window length in bars (2 or 16)
+$(NOTES)/folk-%bar/index.json: | setup
+	$(ADA) notes corpus --out $(@D) --bars $* --kind melody
 	$(ADA) notes info $(@D)
 
-$(NOTES)/folk-16bar/index.json: | setup
-	$(ADA) notes corpus --out $(@D) --bars 16 --kind melody
-	$(ADA) notes info $(@D)
-
-$(NOTES)/chorales-2bar/index.json: | setup
-	$(ADA) notes corpus --out $(@D) --bars 2 --kind voices
-	$(ADA) notes info $(@D)
-
-$(NOTES)/chorales-16bar/index.json: | setup
-	$(ADA) notes corpus --out $(@D) --bars 16 --kind voices
+$(NOTES)/chorales-%bar/index.json: | setup
+	$(ADA) notes corpus --out $(@D) --bars $* --kind voices
 	$(ADA) notes info $(@D)
 
 # Each training target resumes its workdir (a finished one returns at once); each encode reuses
