@@ -20,7 +20,7 @@ import soundfile as sf
 
 from ada import reference
 from ada.atomic import write_json, write_text
-from ada.config import base_config, tiny, wavenet
+from ada.config import base_config, level2, pbt, tiny, wavenet
 from ada.loader import train_loader
 from ada.models import PriorSpec, model_spec
 from ada.nn.wavenet import WaveNet, WaveNetSpec
@@ -286,6 +286,8 @@ def run_accelerator(out_json, only: set | None = None) -> dict:
         measure(f"paper_1_2_full_{dtype}", lambda config=config: bench_trainer(config, steps=5))
     for batch in (256, 1024):
         measure(f"sample_paper_local_b{batch}", lambda batch=batch: bench_sampler(PAPER_LOCAL, batch, 1000))
+    # one PBT member of the #2.2 level (its config's batch): how many intervals a GPU trains per hour
+    measure("member_t2_2", lambda: bench_trainer(pbt(level2(base_config("ada"))), steps=5))
     configs = _configs(False)
     for name in ("small16_prior", "paper_local", "tiny_level1", "paper_1_2"):
         measure("train_" + name, lambda name=name: compare_trainer(configs[name], repeat=3))
@@ -299,7 +301,8 @@ def gpu_lines(g: dict) -> list[str]:
     """The accelerator's section of BENCHMARKS.md, from benchmarks-gpu.json (`ada bench --accelerator`)."""
     m = g["machine"]
     lines = ["## GPU", "", f"Device: **{m['device']}**, host {m['cpu']} ({m['cores']} cores); JAX {m['jax']}. "
-             "Written by `ada bench --accelerator` (raw figures in benchmarks-gpu.json).", "",
+             "Written by `ada bench --accelerator` (raw figures in benchmarks-gpu.json).",
+             *(["", g["note"]] if "note" in g else []), "",
              *compare_lines({k: v for k, v in g.items() if k.startswith(("train_", "sample_")) and "ratio" in v}),
              "", "| #1.2 level, its config's batch | step | samples/s | model FLOP/s | MFU (bf16 dense peak) |",
              "|---|---|---|---|---|"]
@@ -328,6 +331,13 @@ def gpu_lines(g: dict) -> list[str]:
             lines.append(f"| batch {batch} | {x['samples_per_s']:,.0f} samples/s | "
                          f"{x['samples_per_s_per_stream']:,.0f} | {x['samples_per_s'] / 16000:,.0f}× "
                          f"({'✓' if x['samples_per_s'] >= 16000 else '✗'} target ≥ 16,000 samples/s) |")
+    member = g.get("member_t2_2")
+    if member and "step_s" in member:
+        hours = member["step_s"] * 5000 / 3600
+        lines += ["", f"One PBT member of the #2.2 level ({member['batch']} × {member['crop']}, {member['dtype']}): "
+                      f"{1000 * member['step_s']:,.0f} ms a step, {member['samples_per_s']:,.0f} samples/s; an "
+                      f"interval of 5,000 steps takes {60 * hours:.0f} min, so one GPU trains "
+                      f"{1 / hours:.2f} member-intervals an hour."]
     if "level_paper_1_2" in g:
         sh = g["level_paper_1_2"]
         lines += ["", f"#1.2 level's step by part: encoder {100 * sh['encoder']:.0f} %, modulator "
