@@ -122,10 +122,12 @@ def predictor_config(data: str, rf: int, vocab: int, steps: int) -> ml_collectio
 def musicvae(data: str, *, streams: str = "melody", bars: int, encoder, decoder, decoder_type: str = "flat",
              z: int, batch_size: int = 512, free_bits: float = 0.0, max_beta: float = 1.0, beta_rate: float = 0.0,
              sampling_schedule: str = "constant", sampling_rate: float = 0.0, transpose: int = 0,
-             steps: int = 200_000) -> ml_collections.ConfigDict:
+             steps: int = 200_000, remat: bool = True) -> ml_collections.ConfigDict:
     """A MusicVAE on a note dataset, trained as Magenta trains it: Adam, lr (1e-3 − 1e-5)·0.9999^step + 1e-5,
     global-norm clip 1.0, no Polyak averaging (ema_decay 0: the evaluated parameters are the trained ones).
-    The arguments' defaults are Magenta's (base_model and lstm_models default hparams)."""
+    The arguments' defaults are Magenta's (base_model and lstm_models default hparams). `remat` (ours)
+    recomputes each LSTM step in the backward pass: without it hierdec-mel_16bar's step at batch 512 needs
+    about 95 GiB of temporaries, more than an 80 GB GPU holds."""
     c = base_config("musicvae")
     # a window of `bars` bars is the example: data.crop is its length in steps, data.eval_crops the eval windows
     c.data = dict(path=data, crop=bars * 16, batch_size=batch_size, workers=0, eval_crops=2048, eval_batch_size=256,
@@ -133,7 +135,8 @@ def musicvae(data: str, *, streams: str = "melody", bars: int, encoder, decoder,
     c.model = ml_collections.ConfigDict(dict(
         kind="musicvae", vocab=90, streams=streams, bars=bars, steps_per_bar=16, encoder=tuple(encoder),
         decoder=tuple(decoder), decoder_type=decoder_type, z=z, free_bits=float(free_bits), max_beta=float(max_beta),
-        beta_rate=float(beta_rate), sampling_schedule=sampling_schedule, sampling_rate=float(sampling_rate)))
+        beta_rate=float(beta_rate), sampling_schedule=sampling_schedule, sampling_rate=float(sampling_rate),
+        remat=remat))
     c.train = dict(steps=steps, schedule="exponential_decay", learning_rate=1e-3, min_learning_rate=1e-5,
                    decay_rate=0.9999, warmup_steps=0, grad_clip=1.0, ema_decay=0.0, dtype="float32",
                    log_every=100, eval_every=5000, checkpoint_every=2000, keep_checkpoints=3)
@@ -147,7 +150,7 @@ def tiny_musicvae(c: ml_collections.ConfigDict, steps: int) -> ml_collections.Co
     reaches max_beta with beta_rate 0.999 (β at 63 % after 1,000 steps rather than 100,000) and scheduled
     sampling, where the config has it, uses k = 200 (half the inputs sampled after about 1,060 steps). A 16-bar
     step (32 windows of 256 steps) takes about 0.9 CPU-seconds at these sizes."""
-    c.model.update(encoder=(128,), decoder=(128, 128), z=64)
+    c.model.update(encoder=(128,), decoder=(128, 128), z=64, remat=False)  # small enough to keep every step
     if c.model.beta_rate:
         c.model.beta_rate = 0.999
     if c.model.sampling_schedule == "inverse_sigmoid":

@@ -138,6 +138,23 @@ def test_the_loss_is_reconstruction_plus_beta_times_the_free_bits_kl():
     np.testing.assert_allclose(float(out["stats"]["kl_bits"]), kl.mean() / math.log(2), rtol=1e-5)
 
 
+@pytest.mark.parametrize("decoder_type,schedule", [("flat", "inverse_sigmoid"), ("hierarchical", "constant")])
+def test_remat_changes_memory_not_the_loss_or_its_gradients(decoder_type, schedule):
+    results = []
+    for remat in (False, True):
+        spec, model, variables = micro(decoder_type, remat=remat, sampling_schedule=schedule, sampling_rate=5.0)
+        tokens = random_tokens(spec, batch=4)
+
+        def loss(params, tokens=tokens, model=model):
+            return model.apply({"params": params}, tokens, rng=jax.random.key(3), step=7)["loss"]
+
+        results.append(jax.jit(jax.value_and_grad(loss))(variables["params"]))
+    (plain, grads), (remat_loss, remat_grads) = results
+    assert float(plain) > 0
+    np.testing.assert_allclose(float(remat_loss), float(plain), rtol=1e-6)
+    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6), remat_grads, grads)
+
+
 def test_beta_and_scheduled_sampling_schedules():
     assert float(beta(0, 0.2, 0.99999)) == 0.0
     rate = np.float32(0.99999)  # in float32, as Magenta computes it: 1 - rate is 1.0133e-5, not 1e-5
