@@ -519,8 +519,20 @@ def cmd_notes_eval(args) -> int:
 
         for workdir in args.workdir:
             names, rows = attribute_matrix(workdir, args.data, windows=min(args.windows, 256), seed=args.seed)
-            print(f"\nattribute vectors of {workdir} (greedy decodes of eval windows):")
+            print(f"\nattribute vectors of {workdir} (decodes of eval windows at temperature 0.5, one seed):")
             print(matrix_table(names, rows), end="")
+    if args.interpolations:
+        from ada.atomic import write_json
+        from ada.notes.interpolation import evaluate_interpolations, interpolation_table
+
+        for workdir in args.workdir:
+            rows, reference = evaluate_interpolations(workdir, args.data, pairs=args.interpolations, seed=args.seed)
+            print(f"\ninterpolations of {workdir} ({args.interpolations} pairs of eval windows, latent decodes at "
+                  "temperature 0.5):")
+            print(interpolation_table(rows, reference), end="")
+            if args.out:
+                write_json(Path(f"{args.out}-interpolation-{Path(workdir).name}.json"),
+                           {"reference_trigram": reference, "rows": rows})
     return 0
 
 
@@ -568,6 +580,9 @@ def _add_notes_model_commands(nsub) -> None:
     p.add_argument("--out", help="write OUT.json and OUT.md (the table)")
     p.add_argument("--attributes", action="store_true", help="also the matrix of %% change in each attribute when "
                    "each attribute vector is added to eval windows' posterior means")
+    p.add_argument("--interpolations", type=natural, default=0, metavar="PAIRS",
+                   help="also latent against data-space interpolation between PAIRS pairs of eval windows: Hamming "
+                   "distance to the endpoints and naturalness under a 3-gram model of the train windows")
     p.set_defaults(func=cmd_notes_eval)
 
 

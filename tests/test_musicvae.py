@@ -262,10 +262,16 @@ def test_sample_interpolate_attribute_and_eval_write_what_they_say(trained, tmp_
                    "--amounts", "-1,0,1", "--out", tmp_path / "at")
     assert [json.loads(line)["amount"] for line in proc.stdout.splitlines() if line.startswith("{")] == [-1, 0, 1]
     assert list(workdir.glob("attribute-vectors-*.npz"))
-    proc = run_ada("notes", "eval", "--workdir", workdir, "--windows", 8, "--out", tmp_path / "table")
+    proc = run_ada("notes", "eval", "--workdir", workdir, "--windows", 8, "--out", tmp_path / "table",
+                   "--attributes", "--interpolations", 3)
     [row] = json.loads((tmp_path / "table.json").read_text())
     assert row["windows"] == 8 and 0 <= row["sampled_accuracy"] <= 1 and row["kl_bits"] > 0
-    assert "teacher-forced acc." in proc.stdout
+    assert "teacher-forced acc." in proc.stdout and "vector added" in proc.stdout
+    study = json.loads((tmp_path / f"table-interpolation-{workdir.name}.json").read_text())
+    ends = study["rows"][0], study["rows"][-1]
+    assert [r["alpha"] for r in ends] == [0.0, 1.0] and len(study["rows"]) == 7
+    assert ends[0]["data_hamming_A"] == 0 and ends[1]["data_hamming_B"] == 0  # the data-space path's endpoints
+    assert all(r["latent_trigram"] < 0 and r["data_trigram"] < 0 for r in study["rows"])
 
 
 def test_a_note_dataset_that_does_not_fit_the_model_is_one_error_line(tmp_path):
@@ -314,3 +320,20 @@ def test_attributes_and_their_percent_change_by_hand():
     np.testing.assert_allclose(change["note_density"], 100.0)  # 3 -> 6 onsets
     np.testing.assert_allclose(change["c_diatonic"], 50.0)  # 2/3 -> 1
     np.testing.assert_allclose(change["syncopation_16th"], -100.0)
+
+
+def test_trigram_naturalness_and_data_space_interpolation_by_hand():
+    from ada.notes.interpolation import Trigram, data_space_mix
+
+    a = np.array([[2, 0, 3, 0]])
+    b = np.array([[4, 0, 5, 1]])
+    lm = Trigram.fit([a, a, b], vocab=6, k=0.5)
+    # after (start, start) the counts are {2: 2, 4: 1} over 6 classes: p(2) = (2 + 0.5) / (3 + 3)
+    p = [(2 + 0.5) / 6, (2 + 0.5) / (2 + 3), (2 + 0.5) / (2 + 3), (2 + 0.5) / (2 + 3)]
+    np.testing.assert_allclose(lm.log_prob(a), np.log(p).mean(), rtol=1e-12)
+    assert lm.log_prob(a) > lm.log_prob(np.array([[3, 3, 3, 3]]))  # seen beats unseen
+    rng = np.random.default_rng(0)
+    np.testing.assert_array_equal(data_space_mix(a, b, 0.0, rng), a)
+    np.testing.assert_array_equal(data_space_mix(a, b, 1.0, rng), b)
+    half = data_space_mix(np.zeros((1, 4000)), np.ones((1, 4000)), 0.5, rng)
+    assert 0.45 < half.mean() < 0.55

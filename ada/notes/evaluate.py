@@ -119,10 +119,13 @@ def percent_change(before: list[np.ndarray], after: list[np.ndarray]) -> dict[st
     return out
 
 
-def attribute_matrix(workdir, data=None, windows: int = 256, amount: float = 1.0, temperature: float = 0.0,
+def attribute_matrix(workdir, data=None, windows: int = 256, amount: float = 1.0, temperature: float = 0.5,
                      seed: int = 0) -> tuple[list[str], np.ndarray]:
     """Rows: the attribute vector added (× `amount`) to the posterior means of eval windows; columns: % change of
-    each attribute of the decoded windows over those decoded from the unchanged means (greedy by default)."""
+    each attribute of the decoded windows over those decoded from the unchanged means, with the same seed.
+
+    At temperature 0.5 rather than argmax: a small model's argmax decodes can hold no syncopation at all, and
+    a change from zero has no percentage."""
     from ada.notes.generate import ATTRIBUTES, attribute_vectors
 
     model = NotesModel.load(workdir)
@@ -141,5 +144,5 @@ def attribute_matrix(workdir, data=None, windows: int = 256, amount: float = 1.0
 def matrix_table(names: list[str], rows: np.ndarray) -> str:
     lines = ["| vector added \\ % change in | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for name, row in zip(names, rows, strict=True):
-        lines.append(f"| {name} | " + " | ".join(f"{v:+.1f}" for v in row) + " |")
+        lines.append(f"| {name} | " + " | ".join("n/a" if np.isnan(v) else f"{v:+.1f}" for v in row) + " |")
     return "\n".join(lines) + "\n"
