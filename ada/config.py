@@ -149,7 +149,14 @@ def tiny_musicvae(c: ml_collections.ConfigDict, steps: int) -> ml_collections.Co
     Our choice, not Magenta's: with a few thousand steps instead of hundreds of thousands, the KL weight
     reaches max_beta with beta_rate 0.999 (β at 63 % after 1,000 steps rather than 100,000) and scheduled
     sampling, where the config has it, uses k = 200 (half the inputs sampled after about 1,060 steps). A 16-bar
-    step (32 windows of 256 steps) takes about 0.9 CPU-seconds at these sizes."""
+    step (32 windows of 256 steps) takes about 0.9 CPU-seconds at these sizes.
+
+    Free bits keep Magenta's share per latent dimension (hierdec-mel_16bar: 256 bits over z 512, so 32 over
+    z 64). Left at 256 for 64 dimensions they put no pressure on the KL at all, the 16-bar decoders learn to
+    ignore z alike, and the flat one reconstructs as well as the hierarchical one (measured: sampled accuracy
+    0.544 flat against 0.536 hierarchical after 1,200 steps, 0.570 against 0.553 after 3,000; with 32 bits
+    0.530 against 0.562 after 1,200)."""
+    c.model.free_bits = c.model.free_bits * 64 / c.model.z
     c.model.update(encoder=(128,), decoder=(128, 128), z=64, remat=False)  # small enough to keep every step
     if c.model.beta_rate:
         c.model.beta_rate = 0.999
