@@ -333,10 +333,11 @@ def gpu_lines(g: dict) -> list[str]:
                          f"({'✓' if x['samples_per_s'] >= 16000 else '✗'} target ≥ 16,000 samples/s) |")
     member = g.get("member_t2_2")
     if member and "step_s" in member:
-        hours = member["step_s"] * 5000 / 3600
+        interval = pbt(base_config("ada")).pbt.interval  # the paper's schedule
+        hours = member["step_s"] * interval / 3600
         lines += ["", f"One PBT member of the #2.2 level ({member['batch']} × {member['crop']}, {member['dtype']}): "
                       f"{1000 * member['step_s']:,.0f} ms a step, {member['samples_per_s']:,.0f} samples/s; an "
-                      f"interval of 5,000 steps takes {60 * hours:.0f} min, so one GPU trains "
+                      f"interval of {interval:,} steps takes {60 * hours:.0f} min, so one GPU trains "
                       f"{1 / hours:.2f} member-intervals an hour."]
     if "level_paper_1_2" in g:
         sh = g["level_paper_1_2"]

@@ -159,16 +159,24 @@ def cmd_corpus(args) -> int:
     return code
 
 
-def cmd_train(argv: list[str]) -> int:
-    """`ada train --config FILE --workdir DIR [--config.a.b=v ...]`, parsed the Flax-examples way."""
+def _config_command_flags(config_help: str, workdir_help: str):
+    """The flags `ada train` and `ada pbt` share: --config (an experiment file, overridable field by field
+    with --config.a.b=v) and --workdir."""
     from absl import flags
     from ml_collections import config_flags
 
     FLAGS = flags.FlagValues()
-    config_flags.DEFINE_config_file("config", None, "experiment config file (experiments/*.py)",
-                                    flag_values=FLAGS, lock_config=True)
-    flags.DEFINE_string("workdir", None, "checkpoints, metrics and config land here; rerun to resume",
-                        flag_values=FLAGS)
+    config_flags.DEFINE_config_file("config", None, config_help, flag_values=FLAGS, lock_config=True)
+    flags.DEFINE_string("workdir", None, workdir_help, flag_values=FLAGS)
+    return FLAGS
+
+
+def cmd_train(argv: list[str]) -> int:
+    """`ada train --config FILE --workdir DIR [--config.a.b=v ...]`, parsed the Flax-examples way."""
+    from absl import flags
+
+    FLAGS = _config_command_flags("experiment config file (experiments/*.py)",
+                                  "checkpoints, metrics and config land here; rerun to resume")
     flags.DEFINE_string("coordinator", None, "host:port of process 0, for a multi-process job", flag_values=FLAGS)
     flags.DEFINE_integer("num_processes", None, "processes in the job", flag_values=FLAGS)
     flags.DEFINE_integer("process_id", None, "this process's index", flag_values=FLAGS)
@@ -194,13 +202,9 @@ def cmd_train(argv: list[str]) -> int:
 def cmd_pbt(argv: list[str]) -> int:
     """`ada pbt --config FILE --workdir DIR [--population N] [--config.a.b=v ...]`: parsed as `ada train` is."""
     from absl import flags
-    from ml_collections import config_flags
 
-    FLAGS = flags.FlagValues()
-    config_flags.DEFINE_config_file("config", None, "experiment config file with a pbt section (experiments/*.py)",
-                                    flag_values=FLAGS, lock_config=True)
-    flags.DEFINE_string("workdir", None, "the experiment: members/<id>/ workdirs, lineage, best; rerun to resume",
-                        flag_values=FLAGS)
+    FLAGS = _config_command_flags("experiment config file with a pbt section (experiments/*.py)",
+                                  "the experiment: members/<id>/ workdirs, lineage, best; rerun to resume")
     flags.DEFINE_integer("population", None, "members (default: the config's pbt.population)", lower_bound=2,
                          flag_values=FLAGS)
     flags.DEFINE_boolean("exploit", True, "--noexploit: the same population and rounds without exploit/explore "

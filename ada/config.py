@@ -156,8 +156,9 @@ def tiny_musicvae(c: ml_collections.ConfigDict, steps: int) -> ml_collections.Co
     ignore z alike, and the flat one reconstructs as well as the hierarchical one (measured: sampled accuracy
     0.544 flat against 0.536 hierarchical after 1,200 steps, 0.570 against 0.553 after 3,000; with 32 bits
     0.530 against 0.562 after 1,200)."""
-    c.model.free_bits = c.model.free_bits * 64 / c.model.z
-    c.model.update(encoder=(128,), decoder=(128, 128), z=64, remat=False)  # small enough to keep every step
+    z = 64
+    c.model.free_bits = c.model.free_bits * z / c.model.z
+    c.model.update(encoder=(128,), decoder=(128, 128), z=z, remat=False)  # small enough to keep every step
     if c.model.beta_rate:
         c.model.beta_rate = 0.999
     if c.model.sampling_schedule == "inverse_sigmoid":

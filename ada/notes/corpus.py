@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ada.notes.dataset import NoteDatasetError, check_target, stream, write_notes
+from ada.notes.dataset import NoteDatasetError, check_bars, check_target, stream, write_notes
 from ada.notes.extract import EXTRACTORS, split_of
 from ada.notes.parse import parse_all
 from ada.notes.scores import VOICES, abc_tunes
@@ -59,8 +59,7 @@ def build(out, *, bars: int = 2, kind: str = "melody", cache=None, workers: int 
     index. Parsed tunes are cached in `cache` (default: beside `out`, shared by every build)."""
     if kind not in ("melody", "voices"):
         raise NoteDatasetError(f"--kind {kind}: the built-in corpus has melody (folk tunes) and voices (Bach chorales)")
-    if bars not in (2, 16):
-        raise NoteDatasetError(f"--bars {bars}: choose 2 or 16")
+    check_bars(bars)
     started = time.monotonic()
     out = Path(out)
     check_target(out, overwrite)

@@ -34,6 +34,14 @@ class NoteDatasetError(DatasetError):
     """A note dataset that cannot be read or written as asked; the message says what and where."""
 
 
+WINDOW_BARS = (2, 16)  # Magenta's window lengths, in bars
+
+
+def check_bars(bars: int) -> None:
+    if bars not in WINDOW_BARS:
+        raise NoteDatasetError(f"--bars {bars}: choose {' or '.join(map(str, WINDOW_BARS))}")
+
+
 @dataclass
 class NoteDataset:
     """An opened note dataset; split arrays are memory-mapped on first use."""

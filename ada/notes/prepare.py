@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ada.notes.dataset import NoteDatasetError, check_target, stream, write_notes
+from ada.notes.dataset import NoteDatasetError, check_bars, check_target, stream, write_notes
 from ada.notes.extract import EXTRACTORS, split_of
 from ada.notes.midi import midi_files
 from ada.notes.parse import parse_all
@@ -48,8 +48,7 @@ def prepare_midi(inputs, out, *, kind: str = "melody", bars: int = 2, eval_fract
     """Extract `kind` windows of `bars` bars from MIDI files and folders into a note dataset at `out`."""
     if kind not in STREAMS:
         raise NoteDatasetError(f"--kind {kind}: choose one of {', '.join(STREAMS)}")
-    if bars not in (2, 16):
-        raise NoteDatasetError(f"--bars {bars}: choose 2 or 16")
+    check_bars(bars)
     started = time.monotonic()
     out = Path(out)
     check_target(out, overwrite)
