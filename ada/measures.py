@@ -128,3 +128,15 @@ def summarise(rows: list[dict]) -> dict:
     """Mean and spread of each measure over several clips."""
     return {k: {"mean": float(np.mean([r[k] for r in rows])), "std": float(np.std([r[k] for r in rows]))}
             for k in rows[0]} if rows else {}
+
+
+if __name__ == "__main__":
+    # `python -m ada.measures` (the install step) compiles numba's on-disk cache for every measure in one
+    # process: two processes compiling the same function into it at once corrupt it, and every later
+    # process that loads it segfaults.
+    import warnings
+
+    warnings.simplefilter("ignore")  # librosa's note that the top CQT octave's FFT exceeds 2 s of input
+    clip = np.random.default_rng(0).uniform(-0.5, 0.5, 2 * SAMPLE_RATE).astype(np.float32)
+    listen([clip])
+    chroma_similarity(clip, clip), log_stft_distance(clip, clip), log_mel_distance(clip, clip)

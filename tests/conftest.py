@@ -13,6 +13,11 @@ from filelock import FileLock
 
 from helpers import MICRO, PIANO_PIECES, REPO, run_ada
 
+# numba (under librosa's onset and chroma measures) corrupts its on-disk cache when two processes
+# compile the same function into it at once, and every later process that loads it segfaults: each
+# xdist worker, and the `ada` processes it starts, keep their own cache.
+os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO / ".pytest_cache" / "numba" / os.environ.get("PYTEST_XDIST_WORKER",
+                                                                                               "main")))
 # One persistent XLA cache for pytest and every `ada` process it starts: the same micro models are
 # compiled once per run rather than once per process (results are the same compiled programs).
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(REPO / ".pytest_cache" / "jax"))

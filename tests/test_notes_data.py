@@ -1,7 +1,9 @@
 """Note data for MusicVAE: extraction rules on hand-made MIDI, the drum and trio converters, the corpus's
 split by tune, `ada notes prepare`'s summary, and tokens -> MIDI -> tokens."""
 
+import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pretty_midi
@@ -322,3 +324,17 @@ def test_parallel_reading_equals_serial_and_the_cache_spares_a_second_parse(tmp_
                               overwrite=True)  # every file cached: nothing parsed
     assert not summary.unreadable and summary.used == 10
     np.testing.assert_array_equal(open_notes(tmp_path / "again").split("train"), a.split("train"))
+
+
+def test_a_parse_worker_that_dies_is_an_error_not_a_hang(tmp_path, monkeypatch):
+    from ada.notes import parse
+
+    def die(what):
+        os._exit(9)  # as a parser that segfaults
+
+    monkeypatch.setitem(parse.PARSERS, "midi", die)
+    tasks = [(f"f{i}", "midi", str(tmp_path / f"f{i}.mid")) for i in range(8)]
+    for t in tasks:
+        Path(t[2]).write_bytes(b"MThd")
+    with pytest.raises(NoteDatasetError, match="parse worker died"):
+        parse.parse_all(tasks, tmp_path / "cache", workers=2, progress=False)

@@ -8,6 +8,7 @@ length, parses nothing again, and a killed build resumes where it stopped.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import hashlib
 import json
 import multiprocessing
@@ -100,8 +101,11 @@ def parse_all(tasks: list[tuple[str, str, str]], cache: Path, workers: int = 2, 
     else:
         if any(h != "midi" for _, h, _ in tasks):
             import music21  # noqa: F401  (imported once here, before forking)
-        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_child)
-        results = pool.imap_unordered(_work, jobs, chunksize=4)
+        # An executor, not multiprocessing.Pool: a child that dies raises BrokenProcessPool here, where
+        # a Pool would wait for its results forever.
+        pool = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                      initializer=_quiet_child)
+        results = pool.map(_work, jobs, chunksize=4)
     try:
         for key, result, error in results:
             if error or "error" in result:
@@ -109,10 +113,13 @@ def parse_all(tasks: list[tuple[str, str, str]], cache: Path, workers: int = 2, 
             else:
                 done[key] = Sequence.from_json(result["ok"])
             bar.update()
+    except cf.process.BrokenProcessPool as e:
+        raise NoteDatasetError(f"a {desc} worker died ({e}); rerun with --workers 1 to see which input kills it, "
+                               f"finished inputs are cached") from e
     finally:
         bar.close()
         if pool is not None:
-            pool.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
     return done, failed
 
 
