@@ -13,11 +13,6 @@ from filelock import FileLock
 
 from helpers import MICRO, PIANO_PIECES, REPO, run_ada
 
-# numba (under librosa's onset and chroma measures) corrupts its on-disk cache when two processes
-# compile the same function into it at once, and every later process that loads it segfaults: each
-# xdist worker, and the `ada` processes it starts, keep their own cache.
-os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO / ".pytest_cache" / "numba" / os.environ.get("PYTEST_XDIST_WORKER",
-                                                                                               "main")))
 # One persistent XLA cache for pytest and every `ada` process it starts: the same micro models are
 # compiled once per run rather than once per process (results are the same compiled programs).
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(REPO / ".pytest_cache" / "jax"))
@@ -26,6 +21,18 @@ os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 # The tests check shapes, equalities and learning on micro models, where XLA's optimisation passes
 # cost more compile time than they save in run time (both sides of every equality run with it).
 os.environ.setdefault("JAX_DISABLE_MOST_OPTIMIZATIONS", "1")
+
+
+def pytest_configure(config):
+    """numba (under librosa's onset and chroma measures) corrupts its on-disk cache when two processes
+    compile the same function into it at once, and every later process that loads it segfaults: each
+    xdist worker, and the `ada` processes it starts (one at a time), keep their own cache. Set here, not
+    at import: xdist names the worker only after this file is imported; numba reads it on first import."""
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker:  # replaces what the controller set (the workers inherit its environment)
+        os.environ["NUMBA_CACHE_DIR"] = str(REPO / ".pytest_cache" / "numba" / worker)
+    else:
+        os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO / ".pytest_cache" / "numba" / "main"))
 
 
 @pytest.fixture
