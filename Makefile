@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := fluidsynth fluid-soundfont-gm musescore-general-soundfont chromium
 SMALL := data/prepared/piano-small
+MEDIUM := data/prepared/piano-medium
 
 # The pipeline. Defaults: the tiny stack on the small corpus, on the CPU. Override any of these, e.g.
 #   make train-level1 CONFIG=experiments/t1_2_vqvae_continuous.py WORKDIR=workdirs/t1_2 DATA=data/prepared/maestro
@@ -32,7 +33,8 @@ ADA := $(BIN)/ada
 
 .PHONY: setup system-deps lint test test-fast data data-full notes-data notes-chorales clean train-level1 \
         encode-level1 train-level2 encode-level2 train-level2-pbt train-prior stack sample reconstruct continue listen \
-        demo reproduce-small reproduce-musicvae bench bench-gpu profile data-medium
+        demo reproduce-small reproduce-musicvae bench bench-gpu profile data-medium listen-stack \
+        shipped-pages train-shipped ship
 
 setup: $(VENV)/.installed system-deps
 
@@ -74,9 +76,11 @@ $(SMALL)/index.json: | setup
 %/index.json:
 	@echo "error: no dataset at $*; make one with: $(ADA) prepare YOUR_RECORDINGS --out $*"; exit 1
 
-data-medium: setup
-	$(ADA) corpus --out data/prepared/piano-medium --size medium
-	$(ADA) info data/prepared/piano-medium
+data-medium: $(MEDIUM)/index.json
+
+$(MEDIUM)/index.json: | setup
+	$(ADA) corpus --out $(MEDIUM) --size medium
+	$(ADA) info $(MEDIUM)
 
 data-full: setup
 	$(BIN)/ada corpus --out data/prepared/piano-full --size full
@@ -140,17 +144,50 @@ continue: setup
 	$(ADA) continue --stack $(STACK) --input $(INPUT) --offset $(OFFSET) --prompt-seconds $(PROMPT) \
 	  --seconds $(SECONDS) --num $(NUM) --out $(OUT)/continuations
 
-# Listening pages from an existing stack file (STACK=...), no training: samples, reconstructions, a continuation.
-listen: setup $(DATA)/index.json
+# Listening pages, no training: from the shipped stack, or from a stack file named with STACK=... (samples,
+# reconstructions of $(DATA)'s eval split, a continuation).
+listen: $(if $(filter command line,$(origin STACK)),listen-stack,shipped-pages)
+
+listen-stack: setup $(DATA)/index.json
 	@test -f $(STACK) || { echo "error: no stack file $(STACK); name one (make listen STACK=FILE) or build the tiny stack with make demo"; exit 1; }
 	$(MAKE) --no-print-directory sample reconstruct continue
 	@echo; for page in samples reconstructions continuations; do echo "Listen: $(abspath $(OUT))/$$page/index.html"; done
 
-# The whole pipeline on 2 CPU cores in about 20 minutes, ending with the listening pages.
-demo: train-prior stack
+# The shipped stack (pretrained/, see its MODEL_CARD.md): pages rendered with no training and no corpus, the
+# reconstruction and the continuation from the excerpt that ships beside it.
+SHIPPED ?= pretrained
+shipped-pages: setup
+	$(ADA) sample --stack $(SHIPPED)/stack.json --seconds $(SECONDS) --num $(NUM) --out $(OUT)/shipped/samples
+	$(ADA) reconstruct --stack $(SHIPPED)/stack.json --levels 1 --input $(SHIPPED)/excerpt.flac --seconds $(SECONDS) \
+	  --out $(OUT)/shipped/reconstructions
+	$(ADA) continue --stack $(SHIPPED)/stack.json --input $(SHIPPED)/excerpt.flac --prompt-seconds $(PROMPT) \
+	  --seconds $(SECONDS) --num 2 --out $(OUT)/shipped/continuations
+	@echo; for page in samples reconstructions continuations; do \
+	  echo "Listen (shipped stack): $(abspath $(OUT))/shipped/$$page/index.html"; done
+
+# The whole pipeline on 2 CPU cores in about 20 minutes: first the shipped stack's pages, then the tiny stack
+# trained from scratch, ending with its pages.
+demo: $(if $(wildcard $(SHIPPED)/stack.json),shipped-pages) train-prior stack
 	$(MAKE) --no-print-directory sample reconstruct
-	@echo; echo "Listen: $(abspath $(OUT))/samples/index.html"; \
-	 echo "        $(abspath $(OUT))/reconstructions/index.html"
+	@echo; $(if $(wildcard $(SHIPPED)/stack.json),echo "Listen (shipped stack): $(abspath $(OUT))/shipped/samples/index.html";) \
+	 echo "Listen (tiny stack, trained just now): $(abspath $(OUT))/samples/index.html"; \
+	 echo "                                       $(abspath $(OUT))/reconstructions/index.html"
+
+# How the shipped stack is made: the tiny configs trained for SHIP_STEPS steps each on the medium corpus
+# (hours on 2 CPU cores; each step resumes), its pages, then `ada export` into $(SHIPPED) with a model card
+# that sets its measures beside the tiny demo stack's (make demo first) and the corpus's.
+SHIP_HARDWARE ?= $(shell nproc) CPU cores, no accelerator
+SHIP_RUNS ?= workdirs/shipped
+SHIP_STEPS ?= 4000
+train-shipped: $(MEDIUM)/index.json
+	$(MAKE) --no-print-directory train-prior stack DATA=$(MEDIUM) RUNS=$(SHIP_RUNS) \
+	  TRAIN_ARGS="--config.train.steps=$(SHIP_STEPS) $(TRAIN_ARGS)"
+
+ship: train-shipped $(SMALL)/index.json
+	$(MAKE) --no-print-directory sample reconstruct STACK=$(SHIP_RUNS)/stack.json OUT=$(SHIP_RUNS)/pages
+	$(ADA) export --stack $(SHIP_RUNS)/stack.json --out $(SHIPPED) --overwrite --hardware "$(SHIP_HARDWARE)" \
+	  --measured "shipped=$(SHIP_RUNS)/pages" $(if $(wildcard $(RUNS)/demo/samples),--measured "tiny demo=$(RUNS)/demo")
+	$(BIN)/python -c "import soundfile as sf; x, r = sf.read('$(INPUT)'); sf.write('$(SHIPPED)/excerpt.flac', x[8 * r:20 * r], r)"
 
 # Table 1 in small: an unconditional WaveNet, a VQ-VAE level, an AMAE level (#1.5) and the softmax AMAE (#1.6),
 # same data and budget.

@@ -97,34 +97,36 @@ def restore_newest(mgr: ocp.CheckpointManager, args: Callable[[], Any], workdir:
 
 @dataclass
 class Trained:
-    """A trained workdir, loaded for encoding, sampling and evaluation (Polyak parameters in `variables`)."""
+    """A trained model, loaded for encoding, sampling and evaluation (Polyak parameters in `variables`)
+    from a training workdir (`state` is its whole train state) or an exported folder (no state)."""
 
     workdir: Path
     config: ml_collections.ConfigDict
     spec: ModelSpec
     model: Any
-    state: TrainState
-
-    @property
-    def step(self) -> int:
-        return int(self.state.step)
-
-    @property
-    def variables(self) -> dict:
-        return self.state.eval_variables
+    step: int
+    variables: dict
+    state: TrainState | None = None
 
 
 def load(workdir) -> Trained:
-    """Config, spec, model (float32) and state of the newest intact checkpoint of a workdir."""
+    """Config, spec, model (float32) and Polyak variables of a workdir's newest intact checkpoint, or of
+    an exported folder (`ada export`)."""
+    from ada import pretrained
+
     workdir = Path(workdir).resolve()
     config = read_config(workdir)
     spec = model_spec(config.model)
     model = spec.build()
     replicated, _ = shardings()
     abstract = abstract_state(model, config, replicated)
+    if pretrained.is_exported(workdir):
+        step, variables = pretrained.load_member(workdir, abstract.eval_variables)
+        return Trained(workdir, config, spec, model, step, variables)
     with manager(workdir, read_only=True) as mgr:
         step, restored = restore_newest(mgr, lambda: ocp.args.Composite(state=ocp.args.StandardRestore(abstract)),
                                         workdir)
     if step is None:
         raise ConfigError(f"{workdir}: no checkpoint yet; train it first (`ada train --workdir {workdir}`)")
-    return Trained(workdir, config, spec, model, restored["state"])
+    state = restored["state"]
+    return Trained(workdir, config, spec, model, int(state.step), state.eval_variables, state)

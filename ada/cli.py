@@ -343,6 +343,26 @@ def cmd_continue(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    writable_dir(args.out, "--out")
+    from ada import pretrained
+    from ada.stack import load_stack
+
+    measured = {}
+    for item in args.measured:
+        label, sep, folder = item.partition("=")
+        if not sep or not label or not Path(folder).is_dir():
+            raise UsageError(f"--measured {item}: expected LABEL=FOLDER, a folder of listening pages")
+        measured[label] = Path(folder)
+    stack = load_stack(args.stack)
+    path = pretrained.export_stack(stack, Path(args.out), args.dtype, args.overwrite)
+    card = pretrained.write_card(Path(args.out), pretrained.model_card(load_stack(path), measured, args.hardware))
+    size = sum(f.stat().st_size for f in Path(args.out).rglob("*") if f.is_file())
+    print(f"exported {len(stack.levels)} levels and a prior to {path} ({size / 2**20:.1f} MiB, {args.dtype}); "
+          f"model card: {card}")
+    return 0
+
+
 def cmd_bench(args) -> int:
     writable_dir(Path(args.out).parent, "--out's folder")
     from ada.bench import GPU_JSON, run, run_accelerator
@@ -681,6 +701,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=natural, default=0)
     p.add_argument("--chunk", type=count, default=16000, help="steps per compiled sampling loop (memory)")
     p.set_defaults(func=cmd_continue)
+
+    p = sub.add_parser("export", help="a trained stack -> a compact folder that ships (Polyak parameters, "
+                       "configs, stack.json, MODEL_CARD.md)")
+    p.add_argument("--stack", required=True, help="the stack file of the trained workdirs")
+    p.add_argument("--out", required=True, help="folder for level1/, ..., prior/, stack.json and MODEL_CARD.md")
+    p.add_argument("--dtype", choices=("bfloat16", "float32"), default="bfloat16", help="storage of float parameters")
+    p.add_argument("--measured", action="append", default=[], metavar="LABEL=FOLDER",
+                   help="listening pages (samples/, reconstructions/) whose measures go into the model card; repeat "
+                   "for the stacks and data to compare")
+    p.add_argument("--hardware", default="not stated", help="where the models were trained, for the model card")
+    p.add_argument("--overwrite", action="store_true", help="replace a stack already exported to --out")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("eval", help="NLL, code usage and reconstruction distances of trained models")
     p.add_argument("--workdir", required=True, action="append", help="a trained workdir (repeat for a table)")

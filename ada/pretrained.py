@@ -1,0 +1,182 @@
+"""A trained stack as it ships: each model's config and Polyak parameters, compact, nothing else.
+
+`ada export --stack S --out DIR` writes DIR/level1/, DIR/level2/, ..., DIR/prior/ and DIR/stack.json.
+Each member folder holds config.json, params.npz (the evaluation variables: Polyak parameters and
+the VQ codebook; float32 leaves stored as bfloat16 by default, a quarter of a checkpoint with its
+optimiser state) and member.json (step, storage dtype, where it came from). A stack file may name
+such a folder wherever it names a workdir: `ada.checkpoint.load` reads either.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import ml_dtypes
+import numpy as np
+from flax import traverse_util
+
+from ada.atomic import atomic_path, write_json, write_text
+from ada.config import ConfigError
+
+PARAMS = "params.npz"
+MEMBER = "member.json"
+STORAGE = ("bfloat16", "float32")
+
+
+def is_exported(folder) -> bool:
+    return (Path(folder) / PARAMS).is_file()
+
+
+def save_member(trained, out: Path, dtype: str = "bfloat16") -> dict:
+    """Write one trained model's config and evaluation variables to `out`; returns its member.json."""
+    if dtype not in STORAGE:
+        raise ConfigError(f"--dtype {dtype}: choose {' or '.join(STORAGE)}")
+    flat = traverse_util.flatten_dict(jax.device_get(trained.variables), sep="/")
+    arrays, narrowed = {}, []
+    for name, value in flat.items():
+        value = np.asarray(value)
+        if dtype == "bfloat16" and value.dtype == np.float32:
+            value = value.astype(ml_dtypes.bfloat16).view(np.uint16)  # npz keeps the bits; load widens them
+            narrowed.append(name)
+        arrays[name] = value
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out / PARAMS) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+    write_json(out / "config.json", json.loads(trained.config.to_json()))
+    member = {"step": trained.step, "dtype": dtype, "bfloat16": narrowed, "source": str(trained.workdir),
+              "parameters": int(sum(v.size for v in arrays.values()))}
+    write_json(out / MEMBER, member)
+    return member
+
+
+def load_member(folder: Path, abstract_variables) -> tuple[int, dict]:
+    """(step, variables) of an exported member, checked leaf by leaf against the model its config builds."""
+    member = json.loads((folder / MEMBER).read_text())
+    with np.load(folder / PARAMS) as npz:
+        flat = {k: npz[k] for k in npz.files}
+    narrowed = set(member.get("bfloat16", ()))
+    flat = {k: v.view(ml_dtypes.bfloat16).astype(np.float32) if k in narrowed else v for k, v in flat.items()}
+    expected = traverse_util.flatten_dict(abstract_variables, sep="/")
+    if set(flat) != set(expected):
+        missing, extra = sorted(set(expected) - set(flat)), sorted(set(flat) - set(expected))
+        raise ConfigError(f"{folder}: {PARAMS} does not fit the model in its config.json "
+                          f"(missing {missing[:3]}, unexpected {extra[:3]})")
+    for k, want in expected.items():
+        if flat[k].shape != want.shape:
+            raise ConfigError(f"{folder}: {PARAMS} holds {k} of shape {flat[k].shape}; the model expects {want.shape}")
+    variables = traverse_util.unflatten_dict({k: jnp.asarray(v, expected[k].dtype) for k, v in flat.items()}, sep="/")
+    return int(member["step"]), variables
+
+
+def export_stack(stack, out: Path, dtype: str = "bfloat16", overwrite: bool = False) -> Path:
+    """Every member of a loaded stack into out/levelN and out/prior, and out/stack.json naming them."""
+    out = Path(out)
+    if (out / "stack.json").exists() and not overwrite:
+        raise ConfigError(f"{out}: already holds an exported stack; pass --overwrite to replace it")
+    names = [f"level{i}" for i in range(1, len(stack.levels) + 1)] + (["prior"] if stack.prior else [])
+    for name, member in zip(names, [*stack.levels, *([stack.prior] if stack.prior else [])], strict=True):
+        staging = out / f".{name}.partial"
+        shutil.rmtree(staging, ignore_errors=True)
+        save_member(member, staging, dtype)
+        shutil.rmtree(out / name, ignore_errors=True)
+        staging.rename(out / name)
+    write_json(out / "stack.json", {"levels": names[: len(stack.levels)],
+                                    "prior": "prior" if stack.prior else None})
+    return out / "stack.json"
+
+
+def _data_line(config) -> str:
+    from ada.dataset import read_index
+
+    index = read_index(config.data.path)
+    if not index or "files" not in index:
+        return f"`{Path(config.data.path).name}`"
+    hours = sum(f["length"] for f in index["files"]) / float(index["rate"]) / 3600
+    name = Path(config.data.path).name
+    return f"`{name}` ({len(index['files'])} files, {hours:.2f} h at {float(index['rate']):g} tokens/s)"
+
+
+def _train_time(workdir: Path) -> str:
+    """Minutes spent in training steps, from the logged step rates (evaluation and saving left out)."""
+    path = Path(workdir) / "metrics.jsonl"
+    if not path.is_file():
+        return "–"
+    seconds, last = 0.0, 0
+    for line in path.read_text().splitlines():
+        row = json.loads(line) if line.strip() else {}
+        if row.get("steps_per_s") and row.get("step", 0) > last:
+            seconds += (row["step"] - last) / row["steps_per_s"]
+            last = row["step"]
+    return f"{seconds / 60:.0f} min" if seconds else "–"
+
+
+SOUND_ROWS = (  # (label, page file, key in it or (measures, name), corpus figure too)
+    ("samples: noisiness (flatness over the corpus's)", "samples/samples.json",
+     "noisiness (flatness over the corpus's)"),
+    ("samples: key clarity", "samples/samples.json", "key_clarity"),
+    ("samples: key changes", "samples/samples.json", "key_changes"),
+    ("samples: onset rate (/s)", "samples/samples.json", "onset_rate"),
+    ("samples: loudness range (dB)", "samples/samples.json", "loudness_range_db"),
+    ("reconstructions: noisiness (over the original's)", "reconstructions/reconstructions.json", "mean noisiness"),
+    ("reconstructions: chroma to original", "reconstructions/reconstructions.json", "mean chroma to original"),
+    ("reconstructions: log-mel distance", "reconstructions/reconstructions.json", "mean log mel to original"),
+)
+
+
+def sound_table(runs: dict[str, Path]) -> list[str]:
+    """The listening pages' measures side by side, one column per run and one for the corpus."""
+    pages = {label: {} for label in runs}
+    for label, folder in runs.items():
+        for _, page, _ in SOUND_ROWS:
+            path = Path(folder) / page
+            if page not in pages[label] and path.is_file():
+                pages[label][page] = json.loads(path.read_text())
+    lines = [f"| measure | {' | '.join(runs)} | corpus |", "|---" * (len(runs) + 2) + "|"]
+    for label, page, key in SOUND_ROWS:
+        cells, corpus = [], "–"
+        for run in runs:
+            d = pages[run].get(page, {})
+            if key in d.get("measures", {}):
+                cells.append(f"{d['measures'][key]['mean']:.3g} ± {d['measures'][key]['std']:.2g}")
+                if key in d.get("corpus_measures", {}):
+                    corpus = f"{d['corpus_measures'][key]['mean']:.3g} ± {d['corpus_measures'][key]['std']:.2g}"
+            else:
+                cells.append(f"{d[key]:.3g}" if key in d else "–")
+        if "noisiness" in label:
+            corpus = "1"
+        lines.append(f"| {label} | {' | '.join(cells)} | {corpus} |")
+    return lines
+
+
+def model_card(stack, measured: dict[str, Path], hardware: str) -> str:
+    """MODEL_CARD.md: what each model is, what it was trained on, for how long, and how it sounds."""
+    lines = ["# Model card: the shipped ADA stack", "",
+             "Autoregressive discrete autoencoders (Dieleman, van den Oord, Simonyan, 2018) stacked over 16 kHz "
+             "8-bit μ-law piano audio, with a WaveNet prior over the top codes. Polyak parameters only.", "",
+             f"Trained on: {hardware}.", "",
+             "| model | kind | step | parameters | data | training time |", "|---|---|---|---|---|---|"]
+    members = [(f"level {i}", m) for i, m in enumerate(stack.levels, 1)] + ([("prior", stack.prior)]
+                                                                          if stack.prior else [])
+    for role, m in members:
+        info = json.loads((m.workdir / MEMBER).read_text()) if is_exported(m.workdir) else {}
+        params = info.get("parameters") or sum(math.prod(x.shape) for x in jax.tree.leaves(m.variables))
+        source = Path(info.get("source", m.workdir))
+        what = (f"ADA level, hop {m.spec.hop}, {m.spec.code_vocab} codes, {m.config.model.quantiser.kind}"
+                if m.spec.is_level else "WaveNet prior")
+        lines.append(f"| {role} | {what} | {m.step} | {params:,} | {_data_line(m.config)} | "
+                     f"{_train_time(source)} |")
+    lines += ["", "Configs: each member's `config.json` beside its `params.npz`.", ""]
+    if measured:
+        lines += ["## How it sounds", "", *sound_table(measured), ""]
+    return "\n".join(lines)
+
+
+def write_card(out: Path, text: str) -> Path:
+    write_text(out / "MODEL_CARD.md", text)
+    return out / "MODEL_CARD.md"
