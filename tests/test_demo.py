@@ -27,7 +27,12 @@ def test_demo_pipeline_end_to_end(piano, tmp_path):
     samples, recon = runs / "demo" / "samples", runs / "demo" / "reconstructions"
     assert [sf.info(samples / f"sample-0{k}.wav").frames for k in range(2)] == [8000, 8000]
     assert sf.info(recon / "reconstruction-00.wav").frames == sf.info(recon / "original-00.wav").frames == 8000
-    assert f"Listen: {samples}/index.html" in proc.stdout
+    assert f"Listen (tiny stack, trained just now): {samples}/index.html" in proc.stdout
+    shipped = runs / "demo" / "shipped"  # the shipped stack's pages come first, before any training
+    assert proc.stdout.index(f"{shipped}/samples/index.html") < proc.stdout.index("ada train")
+    assert [sf.info(shipped / "samples" / f"sample-0{k}.wav").frames for k in range(2)] == [8000, 8000]
+    assert (shipped / "reconstructions" / "reconstruction-00.wav").is_file()
+    assert len(list((shipped / "continuations").glob("continuation-*.wav"))) == 2
     excerpt = json.loads((recon / "reconstructions.json").read_text())["excerpts"][0]
     assert "log_stft_to_unrelated" in excerpt and excerpt["noisiness"] > 0
     assert 0 < excerpt["chroma_to_original"] <= 1 and 0 < excerpt["chroma_to_unrelated"] <= 1
