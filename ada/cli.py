@@ -356,7 +356,7 @@ def cmd_export(args) -> int:
         measured[label] = Path(folder)
     stack = load_stack(args.stack)
     path = pretrained.export_stack(stack, Path(args.out), args.dtype, args.overwrite)
-    card = pretrained.write_card(Path(args.out), pretrained.model_card(load_stack(path), measured, args.hardware))
+    card = pretrained.write_card(Path(args.out), pretrained.model_card(stack, measured, args.hardware))
     size = sum(f.stat().st_size for f in Path(args.out).rglob("*") if f.is_file())
     print(f"exported {len(stack.levels)} levels and a prior to {path} ({size / 2**20:.1f} MiB, {args.dtype}); "
           f"model card: {card}")

@@ -94,11 +94,10 @@ def export_stack(stack, out: Path, dtype: str = "bfloat16", overwrite: bool = Fa
 def _data_line(config) -> str:
     from ada.dataset import read_index
 
-    index = read_index(config.data.path)
+    index, name = read_index(config.data.path), Path(config.data.path).name
     if not index or "files" not in index:
-        return f"`{Path(config.data.path).name}`"
+        return f"`{name}`"
     hours = sum(f["length"] for f in index["files"]) / float(index["rate"]) / 3600
-    name = Path(config.data.path).name
     return f"`{name}` ({len(index['files'])} files, {hours:.2f} h at {float(index['rate']):g} tokens/s)"
 
 
@@ -116,7 +115,7 @@ def _train_time(workdir: Path) -> str:
     return f"{seconds / 60:.0f} min" if seconds else "–"
 
 
-SOUND_ROWS = (  # (label, page file, key in it or (measures, name), corpus figure too)
+SOUND_ROWS = (  # (row label, page file, key: a measure name in its "measures", or a top-level figure)
     ("samples: noisiness (flatness over the corpus's)", "samples/samples.json",
      "noisiness (flatness over the corpus's)"),
     ("samples: key clarity", "samples/samples.json", "key_clarity"),
@@ -155,7 +154,8 @@ def sound_table(runs: dict[str, Path]) -> list[str]:
 
 
 def model_card(stack, measured: dict[str, Path], hardware: str) -> str:
-    """MODEL_CARD.md: what each model is, what it was trained on, for how long, and how it sounds."""
+    """MODEL_CARD.md of a trained stack (its workdirs: their logs give the training time): what each model
+    is, what it was trained on, for how long, and how it sounds."""
     lines = ["# Model card: the shipped ADA stack", "",
              "Autoregressive discrete autoencoders (Dieleman, van den Oord, Simonyan, 2018) stacked over 16 kHz "
              "8-bit μ-law piano audio, with a WaveNet prior over the top codes. Polyak parameters only.", "",
@@ -164,13 +164,11 @@ def model_card(stack, measured: dict[str, Path], hardware: str) -> str:
     members = [(f"level {i}", m) for i, m in enumerate(stack.levels, 1)] + ([("prior", stack.prior)]
                                                                           if stack.prior else [])
     for role, m in members:
-        info = json.loads((m.workdir / MEMBER).read_text()) if is_exported(m.workdir) else {}
-        params = info.get("parameters") or sum(math.prod(x.shape) for x in jax.tree.leaves(m.variables))
-        source = Path(info.get("source", m.workdir))
+        params = sum(math.prod(x.shape) for x in jax.tree.leaves(m.variables))
         what = (f"ADA level, hop {m.spec.hop}, {m.spec.code_vocab} codes, {m.config.model.quantiser.kind}"
                 if m.spec.is_level else "WaveNet prior")
         lines.append(f"| {role} | {what} | {m.step} | {params:,} | {_data_line(m.config)} | "
-                     f"{_train_time(source)} |")
+                     f"{_train_time(m.workdir)} |")
     lines += ["", "Configs: each member's `config.json` beside its `params.npz`.", ""]
     if measured:
         lines += ["## How it sounds", "", *sound_table(measured), ""]
