@@ -354,9 +354,12 @@ def cmd_export(args) -> int:
         if not sep or not label or not Path(folder).is_dir():
             raise UsageError(f"--measured {item}: expected LABEL=FOLDER, a folder of listening pages")
         measured[label] = Path(folder)
+    if args.sweep and not Path(args.sweep).is_dir():
+        raise UsageError(f"--sweep {args.sweep}: not a folder of listening pages")
     stack = load_stack(args.stack)
+    stack.temperatures = stack.temperature(args.temperature)
     path = pretrained.export_stack(stack, Path(args.out), args.dtype, args.overwrite)
-    card = pretrained.write_card(Path(args.out), pretrained.model_card(stack, measured, args.hardware))
+    card = pretrained.write_card(Path(args.out), pretrained.model_card(stack, measured, args.hardware, args.sweep))
     size = sum(f.stat().st_size for f in Path(args.out).rglob("*") if f.is_file())
     print(f"exported {len(stack.levels)} levels and a prior to {path} ({size / 2**20:.1f} MiB, {args.dtype}); "
           f"model card: {card}")
@@ -490,6 +493,15 @@ def _float_list(text: str) -> list[float]:
     if not values or not all(math.isfinite(v) for v in values):
         raise argparse.ArgumentTypeError(f"{text!r}: a comma list of finite numbers")
     return values
+
+
+def _temperatures(text: str) -> list[float]:
+    """`--temperature`: one number ≥ 0, or a comma list of them (one per model)."""
+    try:
+        return [nonnegative(t) for t in text.split(",")]
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError("must be a finite number ≥ 0, or a comma list of them (one per model, "
+                                         "levels bottom first, then the prior)") from None
 
 
 def _existing_file(text: str) -> Path:
@@ -668,7 +680,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=positive, default=4.0)
     p.add_argument("--num", type=count, default=4, help="pieces, sampled as one batch")
     p.add_argument("--out", required=True, help="folder for the WAVs and index.html")
-    p.add_argument("--temperature", type=nonnegative, default=1.0)
+    p.add_argument("--temperature", type=_temperatures, default=None, metavar="T[,T...]",
+                   help="one for every model, or one per model, levels bottom first, then the prior (default: the "
+                   'stack file\'s "temperature", else 1; 0: argmax)')
     p.add_argument("--seed", type=natural, default=0)
     p.add_argument("--chunk", type=count, default=16000, help="steps per compiled sampling loop (memory)")
     p.set_defaults(func=cmd_sample)
@@ -683,7 +697,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--excerpts", type=count, default=3)
     p.add_argument("--seconds", type=positive, default=4.0)
     p.add_argument("--out", required=True)
-    p.add_argument("--temperature", type=nonnegative, default=1.0)
+    p.add_argument("--temperature", type=_temperatures, default=None, metavar="T[,T...]",
+                   help="one for every model, or one per model, levels bottom first, then the prior (default: the "
+                   'stack file\'s "temperature", else 1; 0: argmax)')
     p.add_argument("--seed", type=natural, default=0)
     p.add_argument("--chunk", type=count, default=16000)
     p.set_defaults(func=cmd_reconstruct)
@@ -697,7 +713,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=positive, default=4.0, help="length of what is sampled after the prompt")
     p.add_argument("--num", type=count, default=2, help="continuations of the same prompt, sampled as one batch")
     p.add_argument("--out", required=True, help="folder for the WAVs and index.html")
-    p.add_argument("--temperature", type=nonnegative, default=1.0)
+    p.add_argument("--temperature", type=_temperatures, default=None, metavar="T[,T...]",
+                   help="one for every model, or one per model, levels bottom first, then the prior (default: the "
+                   'stack file\'s "temperature", else 1; 0: argmax)')
     p.add_argument("--seed", type=natural, default=0)
     p.add_argument("--chunk", type=count, default=16000, help="steps per compiled sampling loop (memory)")
     p.set_defaults(func=cmd_continue)
@@ -711,6 +729,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="listening pages (samples/, reconstructions/) whose measures go into the model card; repeat "
                    "for the stacks and data to compare")
     p.add_argument("--hardware", default="not stated", help="where the models were trained, for the model card")
+    p.add_argument("--sweep", default=None, metavar="FOLDER", help="a folder of pages rendered at other temperatures "
+                   "(one subfolder each): their measures go into the model card, a row per temperature")
+    p.add_argument("--temperature", type=_temperatures, default=None, metavar="T[,T...]",
+                   help="the sampling temperatures the exported stack.json holds: one for every model, or one per "
+                   "model, levels bottom first, then the prior (default: the stack file's)")
     p.add_argument("--overwrite", action="store_true", help="replace a stack already exported to --out")
     p.set_defaults(func=cmd_export)
 

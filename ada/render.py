@@ -23,7 +23,7 @@ from ada.dataset import Dataset, DatasetError, open_dataset
 from ada.encode import LevelEncoder
 from ada.measures import chroma_similarity, listen, log_mel_distance, log_stft_distance, spectral_flatness
 from ada.page import write_page
-from ada.stack import Stack, load_stack
+from ada.stack import Stack, Temperatures, load_stack
 
 
 @dataclass
@@ -40,9 +40,10 @@ class Reconstructions:
     meta: dict  # the stack, settings and mean distances shown on the page
 
 
-def render_down(stack: Stack, top_codes: np.ndarray, key, temperature: float, chunk: int,
+def render_down(stack: Stack, top_codes: np.ndarray, key, temperatures: Temperatures, chunk: int,
                 prompts: list[np.ndarray] | None = None) -> Iterator[np.ndarray]:
-    """Top codes [N, T] -> blocks of audio tokens [N, ≤chunk], sampled level by level, top first.
+    """Top codes [N, T] -> blocks of audio tokens [N, ≤chunk], sampled level by level, top first, each
+    level at its own temperature.
 
     `prompts[i]` [N, P_i] primes level i + 1's local model with the start of the sequence it models
     (audio tokens for level 1, the codes of level i for level i + 1)."""
@@ -51,11 +52,12 @@ def render_down(stack: Stack, top_codes: np.ndarray, key, temperature: float, ch
     for i in reversed(range(1, len(stack.levels))):
         m = stack.levels[i]
         codes = stack.sampler(m, chunk).sample(
-            codes.shape[0], codes.shape[1] * m.spec.hop, jax.random.fold_in(key, i + 1), temperature, codes,
-            prompts[i])
+            codes.shape[0], codes.shape[1] * m.spec.hop, jax.random.fold_in(key, i + 1), temperatures.levels[i],
+            codes, prompts[i])
     m = stack.levels[0]
     yield from stack.sampler(m, chunk).stream(
-        codes.shape[0], codes.shape[1] * m.spec.hop, jax.random.fold_in(key, 1), temperature, codes, prompts[0])
+        codes.shape[0], codes.shape[1] * m.spec.hop, jax.random.fold_in(key, 1), temperatures.levels[0], codes,
+        prompts[0])
 
 
 def _write_wavs(paths: list[Path], frames: int, blocks: Iterator[np.ndarray]) -> list[np.ndarray]:
@@ -80,20 +82,23 @@ def _describe(stack: Stack) -> dict:
     return parts
 
 
-def sample_stack(stack_path, seconds: float, num: int, out, temperature: float = 1.0, seed: int = 0,
-                 chunk: int = 16000) -> Rendered:
-    """Draw `num` pieces of `seconds` each from the stack's prior, render them to WAV and a page."""
+def sample_stack(stack_path, seconds: float, num: int, out, temperature: float | list[float] | None = None,
+                 seed: int = 0, chunk: int = 16000) -> Rendered:
+    """Draw `num` pieces of `seconds` each from the stack's prior, render them to WAV and a page; at the
+    stack file's temperatures unless `temperature` is given for every model."""
     stack = load_stack(stack_path)
+    temperatures = stack.temperature(temperature)
     out = Path(out)
     frames = round(seconds * SAMPLE_RATE)
     top_len = math.ceil(frames / stack.hop)
     key = jax.random.key(seed)
     started = time.perf_counter()
-    top = stack.sampler(stack.prior, chunk).sample(num, top_len, jax.random.fold_in(key, 0), temperature)
+    top = stack.sampler(stack.prior, chunk).sample(num, top_len, jax.random.fold_in(key, 0), temperatures.prior)
     paths = [out / f"sample-{k:02d}.wav" for k in range(num)]
-    clips = _write_wavs(paths, frames, render_down(stack, top, key, temperature, chunk))
+    clips = _write_wavs(paths, frames, render_down(stack, top, key, temperatures, chunk))
     took = time.perf_counter() - started
-    meta = {**_describe(stack), "seconds": seconds, "samples": num, "temperature": temperature, "seed": seed,
+    meta = {**_describe(stack), "seconds": seconds, "samples": num, "temperature": temperatures.describe(),
+            "seed": seed,
             "render time": f"{took:.1f} s ({num * seconds / took:.2f}x real time)"}
     measures, corpus = listen(clips), _corpus_measures(stack, frames, max(num, 3))
     meta.update(_measure_lines(measures, corpus))
@@ -186,11 +191,13 @@ def excerpt_from_file(path, offset: float, frames: int) -> tuple[str, np.ndarray
 
 
 def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]], out, levels: int = 1,
-                temperature: float = 1.0, seed: int = 0, chunk: int = 16000,
+                temperature: float | list[float] | None = None, seed: int = 0, chunk: int = 16000,
                 unrelated: np.ndarray | None = None) -> Reconstructions:
-    """Encode each excerpt (μ-law tokens) through `levels` levels, sample it back, compare spectra."""
+    """Encode each excerpt (μ-law tokens) through `levels` levels, sample it back, compare spectra (at the
+    stack's temperatures unless `temperature` is given)."""
     if not isinstance(stack, Stack):
         stack = load_stack(stack, need_prior=False, levels=levels)
+    temperatures = stack.temperature(temperature)
     out = Path(out)
     hop = stack.hop
     encoders = [LevelEncoder(m.model, m.variables, m.spec) for m in stack.levels]  # compiled once
@@ -204,7 +211,7 @@ def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]
         audio.write_wav(original, mulaw.decode(tokens))
         path = out / f"reconstruction-{n:02d}.wav"
         [clip] = _write_wavs([path], len(tokens), render_down(stack, codes[None], jax.random.key(seed + n),
-                                                               temperature, chunk))
+                                                               temperatures, chunk))
         source = mulaw.decode(tokens)
         result = {"excerpt": label, "log_stft_to_original": log_stft_distance(clip, source),
                   "log_mel_to_original": log_mel_distance(clip, source),
@@ -218,7 +225,7 @@ def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]
         results.append(result)
         rows.append([(f"original: {label}", source, original),
                      (f"reconstruction through {levels} level(s)", clip, path)])
-    meta = {**_describe(stack), "levels": levels, "temperature": temperature, "seed": seed}
+    meta = {**_describe(stack), "levels": levels, "temperature": temperatures.describe(prior=False), "seed": seed}
     for key in ("log_stft_to_original", "log_stft_to_unrelated", "log_mel_to_original", "log_mel_to_unrelated",
                 "noisiness", "chroma_to_original", "chroma_to_unrelated"):
         if all(key in r for r in results):
@@ -263,7 +270,8 @@ def prompt_sequences(stack: Stack, tokens: np.ndarray) -> list[np.ndarray]:
 
 
 def continue_piece(stack_path, input, out, *, prompt_seconds: float, seconds: float, offset: float = 0.0,
-                   num: int = 1, temperature: float = 1.0, seed: int = 0, chunk: int = 16000) -> Continuation:
+                   num: int = 1, temperature: float | list[float] | None = None, seed: int = 0,
+                   chunk: int = 16000) -> Continuation:
     """`ada continue`: `prompt_seconds` of `input` from `offset`, encoded up the stack, then `seconds`
     more sampled by the prior and every level, each primed with the prompt at its level; `num` pieces.
 
@@ -271,6 +279,7 @@ def continue_piece(stack_path, input, out, *, prompt_seconds: float, seconds: fl
     x = read_input(input)
     start = input_start(input, x, offset, int(prompt_seconds * SAMPLE_RATE), "--prompt-seconds")
     stack = load_stack(stack_path)
+    temperatures = stack.temperature(temperature)
     out = Path(out)
     given = int(prompt_seconds * SAMPLE_RATE) // stack.hop * stack.hop  # whole top codes
     frames = given + round(seconds * SAMPLE_RATE)
@@ -279,9 +288,9 @@ def continue_piece(stack_path, input, out, *, prompt_seconds: float, seconds: fl
     prompt = mulaw.encode(x[start : start + given])
     rows = [np.repeat(p[None], num, axis=0) for p in prompt_sequences(stack, prompt)]
     top = stack.sampler(stack.prior, chunk).sample(num, math.ceil(frames / stack.hop), jax.random.fold_in(key, 0),
-                                                   temperature, prompt=rows[-1])
+                                                   temperatures.prior, prompt=rows[-1])
     paths = [out / f"continuation-{k:02d}.wav" for k in range(num)]
-    clips = _write_wavs(paths, frames, render_down(stack, top, key, temperature, chunk, rows[:-1]))
+    clips = _write_wavs(paths, frames, render_down(stack, top, key, temperatures, chunk, rows[:-1]))
     took = time.perf_counter() - started
     original = mulaw.decode(mulaw.encode(x[start : start + frames]))  # as the models hear it
     original_path = out / "original.wav"
@@ -294,7 +303,7 @@ def continue_piece(stack_path, input, out, *, prompt_seconds: float, seconds: fl
     following = original[given:] if len(original) - given >= SAMPLE_RATE // 2 else None  # what the piece does
     original_measures = listen([following]) if following is not None else {}
     meta = {**_describe(stack), "input": f"{input} from {offset:g} s", "prompt": f"{mark:.3f} s",
-            "continuation": f"{seconds:g} s", "samples": num, "temperature": temperature, "seed": seed,
+            "continuation": f"{seconds:g} s", "samples": num, "temperature": temperatures.describe(), "seed": seed,
             "render time": f"{took:.1f} s ({num * frames / SAMPLE_RATE / took:.2f}x real time)"}
     meta.update(_measure_lines(measures, corpus))
     for name, ref in (("prompt", prompt_measures), ("the original's continuation", original_measures)):

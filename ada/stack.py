@@ -4,6 +4,11 @@ A stack file is JSON naming training workdirs, bottom level first:
 
     {"levels": ["workdirs/tiny_level1", "workdirs/tiny_level2"], "prior": "workdirs/tiny_prior"}
 
+It may add the sampling temperature each model is sampled at, a number for all of them or one per
+model, as chosen for a trained stack by listening measures (`ada sample --temperature` overrides it):
+
+    "temperature": {"levels": [0.3, 0.8], "prior": 1.0}
+
 Vocabularies must chain (audio 256 -> level 1's K -> level 2's input ...) and the prior must model
 the top level's codes; each workdir must hold a config and a checkpoint.
 """
@@ -23,12 +28,55 @@ from ada.mulaw import LEVELS
 from ada.sample import Sampler
 
 
+@dataclass(frozen=True)
+class Temperatures:
+    """The softmax temperature each model of a stack is sampled at: its levels (bottom first) and prior."""
+
+    levels: tuple[float, ...]
+    prior: float = 1.0
+
+    def describe(self, prior: bool = True) -> str | float:
+        """One number when all are equal, else each model's (the levels' alone for a reconstruction)."""
+        values = [*self.levels, *([self.prior] if prior else [])]
+        if len(set(values)) == 1:
+            return values[0]
+        return ", ".join([f"level {i} {t:g}" for i, t in enumerate(self.levels, 1)]
+                         + ([f"prior {self.prior:g}"] if prior else []))
+
+    def to_json(self) -> float | dict:
+        """As a stack file holds it."""
+        same = self.describe()
+        return same if isinstance(same, float) else {"levels": list(self.levels), "prior": self.prior}
+
+
 @dataclass
 class Stack:
     path: Path
     levels: list[Trained]
     prior: Trained | None
+    temperatures: Temperatures = None  # the stack file's (1.0 for every model where it names none)
+    named: tuple[int, bool] = None  # levels and whether a prior the stack file names (this stack may keep fewer)
     _samplers: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        self.named = self.named or (len(self.levels), self.prior is not None)
+        if self.temperatures is None:
+            self.temperatures = Temperatures((1.0,) * len(self.levels))
+
+    def temperature(self, override: float | list[float] | None = None) -> Temperatures:
+        """The temperatures to sample at: the stack file's, or `override` (`--temperature`): one number for
+        every model, or one per model the stack file names, levels bottom first, then the prior."""
+        if override is None:
+            return self.temperatures
+        values = [override] if isinstance(override, (int, float)) else list(override)
+        levels, prior = self.named
+        if len(values) not in (1, levels + prior) or any(not _is_temperature(v) for v in values):
+            raise ConfigError(f"--temperature {','.join(f'{v:g}' for v in values)}: give one temperature ≥ 0 for "
+                              f"every model, or {levels + prior} (the stack's levels bottom first"
+                              f"{', then the prior' if prior else ''})")
+        if len(values) == 1:
+            return Temperatures((float(values[0]),) * len(self.levels), float(values[0]))
+        return Temperatures(tuple(float(v) for v in values[: len(self.levels)]), float(values[-1]) if prior else 1.0)
 
     def sampler(self, member: Trained, chunk: int) -> Sampler:
         """One compiled sampler per model and chunk size, however many pieces are drawn."""
@@ -41,6 +89,10 @@ class Stack:
     def hop(self) -> int:
         """Audio samples per top code."""
         return math.prod(m.spec.hop for m in self.levels)
+
+
+def _is_temperature(v) -> bool:
+    return not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v) and v >= 0
 
 
 def _load(workdir: Path, role: str, where: str) -> Trained:
@@ -108,7 +160,30 @@ def load_stack(path, need_prior: bool = True, levels: int | None = None) -> Stac
             raise ConfigError(f"{path}: prior ({name}) models vocabulary {prior.spec.vocab} but the top level "
                               f"emits {top} codes")
         _check_rate(path, prior, f"prior ({name})", members)
-    return Stack(path, members, prior)
+    return Stack(path, members, prior, _temperatures(path, raw, len(raw["levels"]), len(members)),
+                 (len(raw["levels"]), bool(raw.get("prior"))))
+
+
+def _temperatures(path: Path, raw: dict, named: int, kept: int) -> Temperatures:
+    """The file's "temperature": absent (1.0), one number, or {"levels": [one per level], "prior": number}."""
+    value = raw.get("temperature", 1.0)
+
+    def number(v, where: str) -> float:
+        if not _is_temperature(v):
+            raise ConfigError(f'{path}: {where} is {json.dumps(v)}; a temperature is a number ≥ 0 (0: argmax)')
+        return float(v)
+
+    if not isinstance(value, dict):
+        t = number(value, '"temperature"')
+        return Temperatures((t,) * kept, t)
+    if set(value) - {"levels", "prior"} or not isinstance(value.get("levels", []), list):
+        raise ConfigError(f'{path}: "temperature" must be a number or {{"levels": [one per level], "prior": number}}, '
+                          f"not {json.dumps(value)}")
+    levels = value.get("levels", [1.0] * named)
+    if len(levels) != named:
+        raise ConfigError(f'{path}: "temperature" names {len(levels)} level temperature(s) for {named} level(s)')
+    levels = [number(v, f'"temperature" of level {i}') for i, v in enumerate(levels, 1)]
+    return Temperatures(tuple(levels[:kept]), number(value.get("prior", 1.0), '"temperature" of the prior'))
 
 
 def _check_rate(path: Path, member: Trained, role: str, below: list[Trained]) -> None:

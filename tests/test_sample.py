@@ -106,6 +106,66 @@ def test_prior_vocabulary_must_match_the_top_codes(micro_stack, piano, tmp_path)
         load_stack(path)
 
 
+def _wav(path):
+    return sf.read(path, dtype="int16")[0]
+
+
+def test_a_stack_file_sets_each_models_temperature(micro_stack, tmp_path):
+    from ada import mulaw
+    from ada.render import render_down, sample_stack
+    from ada.stack import Temperatures
+
+    seconds, num, seed, chunk = 0.25, 2, 3, 2000
+    # one number for every model is what --temperature gives every model
+    path, _ = _stack_file(tmp_path, micro_stack, temperature=0.7)
+    by_file = sample_stack(path, seconds, num, tmp_path / "file", seed=seed, chunk=chunk)
+    by_flag = sample_stack(micro_stack, seconds, num, tmp_path / "flag", temperature=0.7, seed=seed, chunk=chunk)
+    for a, b in zip(by_file.files, by_flag.files, strict=True):
+        np.testing.assert_array_equal(_wav(a), _wav(b))
+    assert json.loads((tmp_path / "file/samples.json").read_text())["temperature"] == 0.7
+
+    # one per model: each model is sampled at its own, drawn here by hand with the render's keys
+    (tmp_path / "each").mkdir()
+    path = tmp_path / "each" / "stack.json"
+    path.write_text(json.dumps({**json.loads(_stack_file(tmp_path, micro_stack)[0].read_text()),
+                                "temperature": {"levels": [0.0, 1.0], "prior": 0.5}}))
+    each = sample_stack(path, seconds, num, tmp_path / "each/out", seed=seed, chunk=chunk)
+    stack = load_stack(path)
+    assert stack.temperatures == Temperatures((0.0, 1.0), 0.5)
+    key = jax.random.key(seed)
+    top = Sampler(stack.prior.model, stack.prior.variables, stack.prior.spec, chunk).sample(
+        num, -(-4000 // stack.hop), jax.random.fold_in(key, 0), 0.5)
+    tokens = np.concatenate(list(render_down(stack, top, key, Temperatures((0.0, 1.0), 0.5), chunk)), axis=1)
+    for k, f in enumerate(each.files):
+        sf.write(tmp_path / f"expected-{k}.wav", np.clip(mulaw.decode(tokens[k, :4000]), -1, 1), 16000,
+                 subtype="PCM_16")
+        np.testing.assert_array_equal(_wav(f), _wav(tmp_path / f"expected-{k}.wav"))
+    meta = json.loads((tmp_path / "each/out/samples.json").read_text())
+    assert meta["temperature"] == "level 1 0, level 2 1, prior 0.5"
+    # the flag still overrides the file for every model
+    flagged = sample_stack(path, seconds, num, tmp_path / "each/flagged", temperature=0.7, seed=seed, chunk=chunk)
+    np.testing.assert_array_equal(_wav(flagged.files[0]), _wav(by_flag.files[0]))
+    # a flag with one per model names them as the file does; a reconstruction's bottom levels take theirs
+    assert stack.temperature([0.2, 0.5, 0.9]) == Temperatures((0.2, 0.5), 0.9)
+    assert load_stack(path, need_prior=False, levels=1).temperature([0.2, 0.5, 0.9]) == Temperatures((0.2,), 0.9)
+    proc = run_ada("sample", "--stack", path, "--out", tmp_path / "o", "--temperature", "1,1", check=False)
+    assert proc.returncode == 2 and "or 3 (the stack's levels bottom first, then the prior)" in proc.stderr
+
+
+@pytest.mark.parametrize("value, message", [
+    (-0.5, '"temperature" is -0.5; a temperature is a number ≥ 0'),
+    ("hot", '"temperature" is "hot"'),
+    ({"levels": [1.0]}, '"temperature" names 1 level temperature(s) for 2 level(s)'),
+    ({"levels": [1.0, None]}, '"temperature" of level 2 is null'),
+    ({"prior": 1.0, "level": [1, 1]}, '"temperature" must be a number or'),
+])
+def test_a_bad_temperature_in_a_stack_file_is_one_error_line(micro_stack, tmp_path, value, message):
+    path, _ = _stack_file(tmp_path, micro_stack, temperature=value)
+    proc = run_ada("sample", "--stack", path, "--out", tmp_path / "o", check=False)
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+    assert proc.stderr.count("error:") == 1 and not (tmp_path / "o").exists()
+
+
 MEMORY_PROBE = """
 import resource, sys
 from ada.render import sample_stack
