@@ -86,8 +86,8 @@ def export_stack(stack, out: Path, dtype: str = "bfloat16", overwrite: bool = Fa
         save_member(member, staging, dtype)
         shutil.rmtree(out / name, ignore_errors=True)
         staging.rename(out / name)
-    write_json(out / "stack.json", {"levels": names[: len(stack.levels)],
-                                    "prior": "prior" if stack.prior else None})
+    write_json(out / "stack.json", {"levels": names[: len(stack.levels)], "prior": "prior" if stack.prior else None,
+                                    "temperature": stack.temperatures.to_json()})
     return out / "stack.json"
 
 
@@ -116,46 +116,85 @@ def _train_time(workdir: Path) -> str:
 
 
 SOUND_ROWS = (  # (row label, page file, key: a measure name in its "measures", or a top-level figure)
+    ("samples: temperature", "samples/samples.json", "temperature"),
     ("samples: noisiness (flatness over the corpus's)", "samples/samples.json",
      "noisiness (flatness over the corpus's)"),
     ("samples: key clarity", "samples/samples.json", "key_clarity"),
     ("samples: key changes", "samples/samples.json", "key_changes"),
     ("samples: onset rate (/s)", "samples/samples.json", "onset_rate"),
     ("samples: loudness range (dB)", "samples/samples.json", "loudness_range_db"),
+    ("reconstructions: temperature", "reconstructions/reconstructions.json", "temperature"),
     ("reconstructions: noisiness (over the original's)", "reconstructions/reconstructions.json", "mean noisiness"),
     ("reconstructions: chroma to original", "reconstructions/reconstructions.json", "mean chroma to original"),
     ("reconstructions: log-mel distance", "reconstructions/reconstructions.json", "mean log mel to original"),
 )
 
 
+def _spread(m: dict) -> str:
+    return f"{m['mean']:.3g} ± {m['std']:.2g}"
+
+
+def _cell(page: dict, key: str) -> str:
+    if key in page.get("measures", {}):
+        return _spread(page["measures"][key])
+    value = page.get(key)
+    if value is None:
+        return "–"
+    return f"{value:.3g}" if isinstance(value, (int, float)) else str(value)
+
+
+def _corpus_cell(page: dict, key: str, label: str) -> str:
+    if "noisiness" in label:
+        return "1"  # by definition: flatness over the reference's
+    if key in page.get("corpus_measures", {}):
+        return _spread(page["corpus_measures"][key])
+    return "–"
+
+
 def sound_table(runs: dict[str, Path]) -> list[str]:
-    """The listening pages' measures side by side, one column per run and one for the corpus."""
+    """The listening pages' measures side by side: a column per run, and one per corpus the runs' bottom
+    levels were trained on (runs with the same corpus measures share one)."""
     pages = {label: {} for label in runs}
     for label, folder in runs.items():
         for _, page, _ in SOUND_ROWS:
             path = Path(folder) / page
             if page not in pages[label] and path.is_file():
                 pages[label][page] = json.loads(path.read_text())
-    lines = [f"| measure | {' | '.join(runs)} | corpus |", "|---" * (len(runs) + 2) + "|"]
-    for label, page, key in SOUND_ROWS:
-        cells, corpus = [], "–"
-        for run in runs:
-            d = pages[run].get(page, {})
-            if key in d.get("measures", {}):
-                cells.append(f"{d['measures'][key]['mean']:.3g} ± {d['measures'][key]['std']:.2g}")
-                if key in d.get("corpus_measures", {}):
-                    corpus = f"{d['corpus_measures'][key]['mean']:.3g} ± {d['corpus_measures'][key]['std']:.2g}"
-            else:
-                cells.append(f"{d[key]:.3g}" if key in d else "–")
-        if "noisiness" in label:
-            corpus = "1"
-        lines.append(f"| {label} | {' | '.join(cells)} | {corpus} |")
+    corpus_columns = {}  # the corpus measures of each run, as cells; runs with equal cells share a column
+    for run in runs:
+        cells = tuple(_corpus_cell(pages[run].get(page, {}), key, label) if key != "temperature" else ""
+                      for label, page, key in SOUND_ROWS)
+        corpus_columns.setdefault(cells, []).append(run)
+    titles = [f"corpus of {', '.join(names)}" if len(corpus_columns) > 1 else "corpus"
+              for names in corpus_columns.values()]
+    lines = [f"| measure | {' | '.join([*runs, *titles])} |", "|---" * (len(runs) + len(titles) + 1) + "|"]
+    for i, (label, page, key) in enumerate(SOUND_ROWS):
+        cells = [_cell(pages[run].get(page, {}), key) for run in runs]
+        lines.append(f"| {label} | {' | '.join(cells + [c[i] for c in corpus_columns])} |")
     return lines
 
 
-def model_card(stack, measured: dict[str, Path], hardware: str) -> str:
+def sweep_table(folder: Path) -> list[str]:
+    """A sweep of settings (each subfolder of `folder` holds the pages rendered with one, named by it): one
+    table per kind of page, a row per setting, the measures as columns."""
+    lines = []
+    for kind in ("reconstructions", "samples"):
+        rows = [(label, page, key) for label, page, key in SOUND_ROWS if page.startswith(kind + "/")]
+        runs = sorted((d for d in Path(folder).iterdir() if (d / rows[0][1]).is_file()), key=lambda d: d.name)
+        if not runs:
+            continue
+        lines += [f"| {kind} at | {' | '.join(label.split(': ', 1)[1] for label, _, _ in rows[1:])} |",
+                  "|---" * len(rows) + "|"]
+        for run in runs:
+            page = json.loads((run / rows[0][1]).read_text())
+            lines.append(f"| {_cell(page, 'temperature')} | {' | '.join(_cell(page, key) for _, _, key in rows[1:])} |")
+        lines.append("")
+    return lines
+
+
+def model_card(stack, measured: dict[str, Path], hardware: str, sweep: Path | None = None) -> str:
     """MODEL_CARD.md of a trained stack (its workdirs: their logs give the training time): what each model
-    is, what it was trained on, for how long, and how it sounds."""
+    is, what it was trained on, for how long, how it sounds, and the sweep that chose its temperatures."""
     lines = ["# Model card: the shipped ADA stack", "",
              "Autoregressive discrete autoencoders (Dieleman, van den Oord, Simonyan, 2018) stacked over 16 kHz "
              "8-bit μ-law piano audio, with a WaveNet prior over the top codes. Polyak parameters only.", "",
@@ -169,9 +208,13 @@ def model_card(stack, measured: dict[str, Path], hardware: str) -> str:
                 if m.spec.is_level else "WaveNet prior")
         lines.append(f"| {role} | {what} | {m.step} | {params:,} | {_data_line(m.config)} | "
                      f"{_train_time(m.workdir)} |")
-    lines += ["", "Configs: each member's `config.json` beside its `params.npz`.", ""]
+    lines += ["", "Configs: each member's `config.json` beside its `params.npz`. Sampled at temperature "
+              f"{stack.temperatures.describe()} (`stack.json`; `--temperature` overrides it).", ""]
     if measured:
         lines += ["## How it sounds", "", *sound_table(measured), ""]
+    if sweep:
+        lines += ["## Sampling temperature", "", "The same pages at each temperature tried (one number: every model; "
+                  "a reconstruction samples level 1 alone):", "", *sweep_table(sweep)]
     return "\n".join(lines)
 
 

@@ -99,3 +99,50 @@ def test_the_model_card_sets_the_pages_measures_beside_the_corpus(micro_stack, t
     assert f"| samples: key clarity | {key} ±" in card
     proc = run_ada("export", "--stack", micro_stack, "--out", tmp_path / "x", "--measured", "nolabel", check=False)
     assert proc.returncode == 2 and "LABEL=FOLDER" in proc.stderr
+
+
+def test_the_export_ships_the_temperatures_it_is_given_and_the_card_says_them(micro_stack, tmp_path):
+    from ada.stack import Temperatures
+
+    out = tmp_path / "shipped"
+    run_ada("export", "--stack", micro_stack, "--out", out, "--temperature", "0.3,0.8,1")
+    assert load_stack(out / "stack.json").temperatures == Temperatures((0.3, 0.8), 1.0)
+    assert "Sampled at temperature level 1 0.3, level 2 0.8, prior 1" in (out / "MODEL_CARD.md").read_text()
+    again = tmp_path / "again"  # an export of an export keeps them; one number is every model's
+    run_ada("export", "--stack", out / "stack.json", "--out", again)
+    assert load_stack(again / "stack.json").temperatures == Temperatures((0.3, 0.8), 1.0)
+    run_ada("export", "--stack", out / "stack.json", "--out", again, "--overwrite", "--temperature", "0.5")
+    assert json.loads((again / "stack.json").read_text())["temperature"] == 0.5
+    proc = run_ada("export", "--stack", micro_stack, "--out", tmp_path / "bad", "--temperature", "1,1", check=False)
+    assert proc.returncode == 2 and "give one temperature ≥ 0 for every model, or 3" in proc.stderr
+    assert not (tmp_path / "bad" / "stack.json").exists()
+
+
+def test_the_card_gives_each_corpus_its_own_column(tmp_path):
+    def page(folder, key, corpus_key):
+        (folder / "samples").mkdir(parents=True)
+        m = {"key_clarity": {"mean": key, "std": 0.1}}
+        (folder / "samples" / "samples.json").write_text(json.dumps(
+            {"temperature": 1.0, "measures": m, "corpus_measures": {"key_clarity": {"mean": corpus_key, "std": 0.1}}}))
+
+    page(tmp_path / "a", 0.6, 0.8)
+    page(tmp_path / "b", 0.5, 0.7)
+    page(tmp_path / "c", 0.55, 0.8)
+    lines = pretrained.sound_table({"a": tmp_path / "a", "b": tmp_path / "b", "c": tmp_path / "c"})
+    assert lines[0] == "| measure | a | b | c | corpus of a, c | corpus of b |"
+    assert "| samples: key clarity | 0.6 ± 0.1 | 0.5 ± 0.1 | 0.55 ± 0.1 | 0.8 ± 0.1 | 0.7 ± 0.1 |" in lines
+    assert "| samples: temperature | 1 | 1 | 1 |  |  |" in lines
+
+
+def test_a_temperature_sweep_is_a_row_per_setting(tmp_path):
+    for name, t, noisiness in (("t1", 1.0, 11.2), ("t0.3", 0.3, 2.9)):
+        (tmp_path / name / "reconstructions").mkdir(parents=True)
+        (tmp_path / name / "reconstructions" / "reconstructions.json").write_text(json.dumps(
+            {"temperature": t, "mean noisiness": noisiness, "mean chroma to original": 0.97,
+             "mean log mel to original": 1.1}))
+    (tmp_path / "stray").mkdir()  # a folder without pages is not a setting
+    lines = pretrained.sweep_table(tmp_path)
+    assert lines[0] == ("| reconstructions at | noisiness (over the original's) | chroma to original | "
+                        "log-mel distance |")
+    assert lines[2:4] == ["| 0.3 | 2.9 | 0.97 | 1.1 |", "| 1 | 11.2 | 0.97 | 1.1 |"]
+    assert len(lines) == 5 and lines[4] == ""
