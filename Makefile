@@ -34,7 +34,7 @@ ADA := $(BIN)/ada
 .PHONY: setup system-deps lint test test-fast data data-full notes-data notes-chorales clean train-level1 \
         encode-level1 train-level2 encode-level2 train-level2-pbt train-prior stack sample reconstruct continue listen \
         demo reproduce-small reproduce-musicvae bench bench-gpu profile data-medium listen-stack \
-        shipped-pages train-shipped ship
+        shipped-pages train-shipped ship sweep-level1 sweep-temperature
 
 setup: $(VENV)/.installed system-deps
 
@@ -133,16 +133,18 @@ stack:
 	@echo '{"levels": ["$(abspath $(LEVEL1))", "$(abspath $(LEVEL2))"], "prior": "$(abspath $(PRIOR))"}' > $(STACK)
 	@echo "stack: $(STACK)"
 
+# TEMPERATURE: one for every model or one per model (levels bottom first, then the prior); default: the stack file's
+TEMPERATURE_ARG = $(if $(TEMPERATURE),--temperature $(TEMPERATURE))
 sample: setup
-	$(ADA) sample --stack $(STACK) --seconds $(SECONDS) --num $(NUM) --out $(OUT)/samples
+	$(ADA) sample --stack $(STACK) --seconds $(SECONDS) --num $(NUM) --out $(OUT)/samples $(TEMPERATURE_ARG)
 
 reconstruct: setup
 	$(ADA) reconstruct --stack $(STACK) --levels 1 --data $(DATA) --excerpts $(EXCERPTS) --seconds $(SECONDS) \
-	  --out $(OUT)/reconstructions
+	  --out $(OUT)/reconstructions $(TEMPERATURE_ARG)
 
 continue: setup
 	$(ADA) continue --stack $(STACK) --input $(INPUT) --offset $(OFFSET) --prompt-seconds $(PROMPT) \
-	  --seconds $(SECONDS) --num $(NUM) --out $(OUT)/continuations
+	  --seconds $(SECONDS) --num $(NUM) --out $(OUT)/continuations $(TEMPERATURE_ARG)
 
 # Listening pages, no training: from the shipped stack, or from a stack file named with STACK=... (samples,
 # reconstructions of $(DATA)'s eval split, a continuation).
@@ -173,9 +175,9 @@ demo: $(if $(wildcard $(SHIPPED)/stack.json),shipped-pages) train-prior stack
 	 echo "Listen (tiny stack, trained just now): $(abspath $(OUT))/samples/index.html"; \
 	 echo "                                       $(abspath $(OUT))/reconstructions/index.html"
 
-# How the shipped stack is made: the tiny configs trained for SHIP_STEPS steps each on the medium corpus
-# (hours on 2 CPU cores; each step resumes), its pages, then `ada export` into $(SHIPPED) with a model card
-# that sets its measures beside the tiny demo stack's (make demo first) and the corpus's.
+# How the shipped stack is made: the tiny configs (the size `make sweep-level1` chose) trained for SHIP_STEPS steps
+# each on the medium corpus (hours on 2 CPU cores; each step resumes), its pages, then `ada export` into $(SHIPPED)
+# with a model card that sets its measures beside the tiny demo stack's (make demo first) and the corpus's.
 SHIP_HARDWARE ?= $(shell nproc) CPU cores, no accelerator
 SHIP_RUNS ?= workdirs/shipped
 SHIP_STEPS ?= 4000
@@ -183,15 +185,57 @@ train-shipped: $(MEDIUM)/index.json
 	$(MAKE) --no-print-directory train-prior stack DATA=$(MEDIUM) RUNS=$(SHIP_RUNS) \
 	  TRAIN_ARGS="--config.train.steps=$(SHIP_STEPS) $(TRAIN_ARGS)"
 
-# The pages are rendered from the export itself (bfloat16 parameters draw other samples than the workdirs'), then
-# the export is written again with their measures in its card.
-SHIP_EXPORT = $(ADA) export --stack $(SHIP_RUNS)/stack.json --out $(SHIPPED) --overwrite --hardware "$(SHIP_HARDWARE)"
+# The pages are rendered from the export itself (bfloat16 parameters draw other samples than the workdirs'), at the
+# shipped temperatures and at temperature 1, then the export is written again with their measures and the temperature
+# sweep in its card.
+SHIP_TEMPERATURE ?= 0.2,0.3,1
+SHIP_NUM ?= 8
+SHIP_EXPORT = $(ADA) export --stack $(SHIP_RUNS)/stack.json --out $(SHIPPED) --overwrite --hardware "$(SHIP_HARDWARE)" \
+  --temperature $(SHIP_TEMPERATURE)
+# (make expands a recipe before running it: what a step makes cannot be tested for by a later step's $(wildcard))
+TINY_DEMO = $(wildcard $(RUNS)/demo/samples)
 ship: train-shipped $(SMALL)/index.json
 	$(SHIP_EXPORT)
-	$(MAKE) --no-print-directory sample reconstruct STACK=$(SHIPPED)/stack.json OUT=$(SHIP_RUNS)/pages
-	$(SHIP_EXPORT) --measured "shipped=$(SHIP_RUNS)/pages" \
-	  $(if $(wildcard $(RUNS)/demo/samples),--measured "tiny demo=$(RUNS)/demo")
+	$(MAKE) --no-print-directory sample reconstruct STACK=$(SHIPPED)/stack.json OUT=$(SHIP_RUNS)/pages NUM=$(SHIP_NUM)
+	$(MAKE) --no-print-directory sample reconstruct STACK=$(SHIPPED)/stack.json OUT=$(SHIP_RUNS)/pages-t1 \
+	  NUM=$(SHIP_NUM) TEMPERATURE=1
+	$(MAKE) --no-print-directory sweep-temperature
+	$(if $(TINY_DEMO),$(MAKE) --no-print-directory sample reconstruct STACK=$(STACK) NUM=$(SHIP_NUM) \
+	  OUT=$(RUNS)/demo-shipped-temperature TEMPERATURE=$(SHIP_TEMPERATURE))
+	$(if $(TINY_DEMO),$(MAKE) --no-print-directory sample reconstruct STACK=$(STACK) NUM=$(SHIP_NUM) \
+	  OUT=$(RUNS)/demo-t1 TEMPERATURE=1)
+	$(SHIP_EXPORT) --measured "shipped=$(SHIP_RUNS)/pages" --measured "shipped at temperature 1=$(SHIP_RUNS)/pages-t1" \
+	  $(if $(TINY_DEMO),--measured "tiny demo at the shipped temperatures=$(RUNS)/demo-shipped-temperature" \
+	    --measured "tiny demo at temperature 1=$(RUNS)/demo-t1") \
+	  --sweep $(SHIP_RUNS)/temperature
 	$(BIN)/python -c "import soundfile as sf; x, r = sf.read('$(INPUT)'); sf.write('$(SHIPPED)/excerpt.flac', x[8 * r:20 * r], r)"
+
+# The sweep that chose SHIP_TEMPERATURE, on the exported stack: reconstructions (level 1 alone) at each of
+# SWEEP_LEVEL1, 8 samples at each per-model setting of SWEEP_STACK (levels bottom first, then the prior).
+SWEEP_LEVEL1 ?= 1 0.8 0.6 0.4 0.3 0.2 0.1
+SWEEP_STACK ?= 1 0.3,1,1 0.3,0.6,1 0.3,0.3,1 0.2,0.6,1 0.2,0.3,1 0.3,0.6,0.8
+sweep-temperature: setup $(SMALL)/index.json
+	@for t in $(SWEEP_LEVEL1); do $(MAKE) --no-print-directory reconstruct STACK=$(SHIPPED)/stack.json TEMPERATURE=$$t \
+	  OUT=$(SHIP_RUNS)/temperature/level1-$$t || exit 1; done
+	@for t in $(SWEEP_STACK); do $(MAKE) --no-print-directory sample STACK=$(SHIPPED)/stack.json TEMPERATURE=$$t NUM=8 \
+	  OUT=$(SHIP_RUNS)/temperature/stack-$$t || exit 1; done
+
+# The short sweep that chose the shipped level 1's size: each size of local model trained for SWEEP_MINUTES of wall
+# time on the medium corpus (SIGTERM checkpoints and stops it; a finished size is not run again), then measured side
+# by side by `ada eval` on the small corpus's held-out piece (NLL, and reconstructions at temperature 1).
+SWEEP_MINUTES ?= 10
+SWEEP_RUNS ?= workdirs/sweep
+SWEEP_SIZES := tiny= \
+  wide=--config.model.local.residual=96,--config.model.local.inner=48,--config.model.local.skip=96 \
+  deep=--config.model.local.stages=8,--config.model.local.residual=64,--config.model.local.inner=32,--config.model.local.skip=64
+sweep-level1: setup $(MEDIUM)/index.json $(SMALL)/index.json
+	@for entry in $(SWEEP_SIZES); do size=$${entry%%=*}; args=$$(echo $${entry#*=} | tr , ' '); \
+	  test -f $(SWEEP_RUNS)/$$size/swept || { \
+	    timeout -s TERM $(SWEEP_MINUTES)m $(ADA) train --config experiments/tiny_level1.py --workdir $(SWEEP_RUNS)/$$size \
+	      --config.data.path=$(MEDIUM) --config.train.steps=1000000 $$args; \
+	    test $$? -eq 0 -o $$? -eq 124 && touch $(SWEEP_RUNS)/$$size/swept || exit 1; }; done
+	$(ADA) eval $(foreach e,$(SWEEP_SIZES),--workdir $(SWEEP_RUNS)/$(firstword $(subst =, ,$(e)))) --data $(SMALL) \
+	  --excerpts 3 --seconds 4 --out $(SWEEP_RUNS)/sweep
 
 # Table 1 in small: an unconditional WaveNet, a VQ-VAE level, an AMAE level (#1.5) and the softmax AMAE (#1.6),
 # same data and budget.
