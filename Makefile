@@ -186,8 +186,8 @@ train-shipped: $(MEDIUM)/index.json
 	  TRAIN_ARGS="--config.train.steps=$(SHIP_STEPS) $(TRAIN_ARGS)"
 
 # The pages are rendered from the export itself (bfloat16 parameters draw other samples than the workdirs'), at the
-# shipped temperatures and at temperature 1, then the export is written again with their measures and the temperature
-# sweep in its card.
+# shipped temperatures and, by the sweep, at others, then the export is written again with their measures and the
+# temperature sweep in its card.
 SHIP_TEMPERATURE ?= 0.2,0.3,1
 SHIP_NUM ?= 8
 SHIP_EXPORT = $(ADA) export --stack $(SHIP_RUNS)/stack.json --out $(SHIPPED) --overwrite --hardware "$(SHIP_HARDWARE)" \
@@ -197,28 +197,27 @@ TINY_DEMO = $(wildcard $(RUNS)/demo/samples)
 ship: train-shipped $(SMALL)/index.json
 	$(SHIP_EXPORT)
 	$(MAKE) --no-print-directory sample reconstruct STACK=$(SHIPPED)/stack.json OUT=$(SHIP_RUNS)/pages NUM=$(SHIP_NUM)
-	$(MAKE) --no-print-directory sample reconstruct STACK=$(SHIPPED)/stack.json OUT=$(SHIP_RUNS)/pages-t1 \
-	  NUM=$(SHIP_NUM) TEMPERATURE=1
 	$(MAKE) --no-print-directory sweep-temperature
 	$(if $(TINY_DEMO),$(MAKE) --no-print-directory sample reconstruct STACK=$(STACK) NUM=$(SHIP_NUM) \
 	  OUT=$(RUNS)/demo-shipped-temperature TEMPERATURE=$(SHIP_TEMPERATURE))
 	$(if $(TINY_DEMO),$(MAKE) --no-print-directory sample reconstruct STACK=$(STACK) NUM=$(SHIP_NUM) \
 	  OUT=$(RUNS)/demo-t1 TEMPERATURE=1)
-	$(SHIP_EXPORT) --measured "shipped=$(SHIP_RUNS)/pages" --measured "shipped at temperature 1=$(SHIP_RUNS)/pages-t1" \
+	$(SHIP_EXPORT) --measured "shipped=$(SHIP_RUNS)/pages" --measured "shipped at temperature 1=$(SHIP_RUNS)/temperature/1" \
 	  $(if $(TINY_DEMO),--measured "tiny demo at the shipped temperatures=$(RUNS)/demo-shipped-temperature" \
 	    --measured "tiny demo at temperature 1=$(RUNS)/demo-t1") \
 	  --sweep $(SHIP_RUNS)/temperature
 	$(BIN)/python -c "import soundfile as sf; x, r = sf.read('$(INPUT)'); sf.write('$(SHIPPED)/excerpt.flac', x[8 * r:20 * r], r)"
 
 # The sweep that chose SHIP_TEMPERATURE, on the exported stack: reconstructions (level 1 alone) at each of
-# SWEEP_LEVEL1, 8 samples at each per-model setting of SWEEP_STACK (levels bottom first, then the prior).
+# SWEEP_LEVEL1, SHIP_NUM samples at each per-model setting of SWEEP_STACK (levels bottom first, then the prior), each
+# in a folder named by its setting (both lists hold 1: its folder is the card's "shipped at temperature 1").
 SWEEP_LEVEL1 ?= 1 0.8 0.6 0.4 0.3 0.2 0.1
 SWEEP_STACK ?= 1 0.3,1,1 0.3,0.6,1 0.3,0.3,1 0.2,0.6,1 0.2,0.3,1 0.3,0.6,0.8
 sweep-temperature: setup $(SMALL)/index.json
 	@for t in $(SWEEP_LEVEL1); do $(MAKE) --no-print-directory reconstruct STACK=$(SHIPPED)/stack.json TEMPERATURE=$$t \
-	  OUT=$(SHIP_RUNS)/temperature/level1-$$t || exit 1; done
-	@for t in $(SWEEP_STACK); do $(MAKE) --no-print-directory sample STACK=$(SHIPPED)/stack.json TEMPERATURE=$$t NUM=8 \
-	  OUT=$(SHIP_RUNS)/temperature/stack-$$t || exit 1; done
+	  OUT=$(SHIP_RUNS)/temperature/$$t || exit 1; done
+	@for t in $(SWEEP_STACK); do $(MAKE) --no-print-directory sample STACK=$(SHIPPED)/stack.json TEMPERATURE=$$t \
+	  NUM=$(SHIP_NUM) OUT=$(SHIP_RUNS)/temperature/$$t || exit 1; done
 
 # The short sweep that chose the shipped level 1's size: each size of local model trained for SWEEP_MINUTES of wall
 # time on the medium corpus (SIGTERM checkpoints and stops it; a finished size is not run again), then measured side

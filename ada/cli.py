@@ -504,6 +504,13 @@ def _temperatures(text: str) -> list[float]:
                                          "levels bottom first, then the prior)") from None
 
 
+def _temperature_argument(p) -> None:
+    """`--temperature` of the commands that render a stack."""
+    p.add_argument("--temperature", type=_temperatures, default=None, metavar="T[,T...]",
+                   help="one for every model, or one per model, levels bottom first, then the prior (default: the "
+                   'stack file\'s "temperature", else 1; 0: argmax)')
+
+
 def _existing_file(text: str) -> Path:
     if not Path(text).is_file():
         raise argparse.ArgumentTypeError(f"{text}: no such file")
@@ -680,9 +687,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=positive, default=4.0)
     p.add_argument("--num", type=count, default=4, help="pieces, sampled as one batch")
     p.add_argument("--out", required=True, help="folder for the WAVs and index.html")
-    p.add_argument("--temperature", type=_temperatures, default=None, metavar="T[,T...]",
-                   help="one for every model, or one per model, levels bottom first, then the prior (default: the "
-                   'stack file\'s "temperature", else 1; 0: argmax)')
+    _temperature_argument(p)
     p.add_argument("--seed", type=natural, default=0)
     p.add_argument("--chunk", type=count, default=16000, help="steps per compiled sampling loop (memory)")
     p.set_defaults(func=cmd_sample)
@@ -697,9 +702,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--excerpts", type=count, default=3)
     p.add_argument("--seconds", type=positive, default=4.0)
     p.add_argument("--out", required=True)
-    p.add_argument("--temperature", type=_temperatures, default=None, metavar="T[,T...]",
-                   help="one for every model, or one per model, levels bottom first, then the prior (default: the "
-                   'stack file\'s "temperature", else 1; 0: argmax)')
+    _temperature_argument(p)
     p.add_argument("--seed", type=natural, default=0)
     p.add_argument("--chunk", type=count, default=16000)
     p.set_defaults(func=cmd_reconstruct)
@@ -713,9 +716,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=positive, default=4.0, help="length of what is sampled after the prompt")
     p.add_argument("--num", type=count, default=2, help="continuations of the same prompt, sampled as one batch")
     p.add_argument("--out", required=True, help="folder for the WAVs and index.html")
-    p.add_argument("--temperature", type=_temperatures, default=None, metavar="T[,T...]",
-                   help="one for every model, or one per model, levels bottom first, then the prior (default: the "
-                   'stack file\'s "temperature", else 1; 0: argmax)')
+    _temperature_argument(p)
     p.add_argument("--seed", type=natural, default=0)
     p.add_argument("--chunk", type=count, default=16000, help="steps per compiled sampling loop (memory)")
     p.set_defaults(func=cmd_continue)

@@ -144,6 +144,8 @@ def _cell(page: dict, key: str) -> str:
 
 
 def _corpus_cell(page: dict, key: str, label: str) -> str:
+    if key == "temperature":  # a setting of the run, not a measure the corpus has
+        return ""
     if "noisiness" in label:
         return "1"  # by definition: flatness over the reference's
     if key in page.get("corpus_measures", {}):
@@ -162,8 +164,7 @@ def sound_table(runs: dict[str, Path]) -> list[str]:
                 pages[label][page] = json.loads(path.read_text())
     corpus_columns = {}  # the corpus measures of each run, as cells; runs with equal cells share a column
     for run in runs:
-        cells = tuple(_corpus_cell(pages[run].get(page, {}), key, label) if key != "temperature" else ""
-                      for label, page, key in SOUND_ROWS)
+        cells = tuple(_corpus_cell(pages[run].get(page, {}), key, label) for label, page, key in SOUND_ROWS)
         corpus_columns.setdefault(cells, []).append(run)
     titles = [f"corpus of {', '.join(names)}" if len(corpus_columns) > 1 else "corpus"
               for names in corpus_columns.values()]

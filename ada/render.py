@@ -98,8 +98,7 @@ def sample_stack(stack_path, seconds: float, num: int, out, temperature: float |
     clips = _write_wavs(paths, frames, render_down(stack, top, key, temperatures, chunk))
     took = time.perf_counter() - started
     meta = {**_describe(stack), "seconds": seconds, "samples": num, "temperature": temperatures.describe(),
-            "seed": seed,
-            "render time": f"{took:.1f} s ({num * seconds / took:.2f}x real time)"}
+            "seed": seed, "render time": f"{took:.1f} s ({num * seconds / took:.2f}x real time)"}
     measures, corpus = listen(clips), _corpus_measures(stack, frames, max(num, 3))
     meta.update(_measure_lines(measures, corpus))
     rows = [[(p.stem, c, p)] for p, c in zip(paths, clips, strict=True)]

@@ -45,8 +45,9 @@ class Temperatures:
 
     def to_json(self) -> float | dict:
         """As a stack file holds it."""
-        same = self.describe()
-        return same if isinstance(same, float) else {"levels": list(self.levels), "prior": self.prior}
+        if len({*self.levels, self.prior}) == 1:
+            return self.prior
+        return {"levels": list(self.levels), "prior": self.prior}
 
 
 @dataclass
