@@ -19,6 +19,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ada.atomic import save_npy, write_json
+from ada.mapped import MemoryMaps
 
 FORMAT = "ada-tokens/1"
 INDEX = "index.json"
@@ -46,7 +47,10 @@ class Dataset:
 
     root: Path
     index: dict
-    _shards: dict = field(default_factory=dict, repr=False)
+    _shards: MemoryMaps = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        self._shards = MemoryMaps(self.root)
 
     @property
     def vocab(self) -> int:
@@ -71,13 +75,7 @@ class Dataset:
 
     def tokens(self, entry: dict) -> np.ndarray:
         """The tokens of one file entry, a read-only memory-mapped view."""
-        name = entry["shard"]
-        if name not in self._shards:
-            self._shards[name] = np.load(self.root / name, mmap_mode="r")
-        return self._shards[name][entry["offset"] : entry["offset"] + entry["length"]]
-
-    def __getstate__(self):  # memory maps are reopened in worker processes
-        return {"root": self.root, "index": self.index, "_shards": {}}
+        return self._shards(entry["shard"])[entry["offset"] : entry["offset"] + entry["length"]]
 
 
 def open_dataset(root: str | os.PathLike) -> Dataset:

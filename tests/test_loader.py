@@ -104,3 +104,38 @@ def test_code_datasets_use_uint16(token_dataset):
     root = token_dataset([500, 600, 700], vocab=1024)
     assert open_dataset(root).index["dtype"] == "uint16"
     assert take(train_loader(root, crop=100, batch_size=2, seed=0), 1)[0].dtype == np.uint16
+
+
+def test_reader_threads_open_each_shard_once_and_pickles_carry_no_maps(token_dataset, monkeypatch):
+    """Grain reads on a thread pool; .npy headers parsed in several threads at once can fail on
+    CPython 3.11, so a shard is opened by one thread while the others wait for it."""
+    import pickle
+    import threading
+    import time
+
+    import ada.mapped
+
+    ds = open_dataset(token_dataset([3000, 4000, 5000]))
+    opened, real_load = [], np.load
+
+    def slow_load(path, **kw):
+        opened.append(path.name)
+        time.sleep(0.05)  # wide enough for every thread to arrive while the first is opening
+        return real_load(path, **kw)
+
+    monkeypatch.setattr(ada.mapped.np, "load", slow_load)
+    entries = ds.split("train")
+    start, results = threading.Barrier(8), []
+
+    def read():
+        start.wait()
+        results.append([int(ds.tokens(e)[0]) for e in entries])
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert len(results) == 8 and all(r == results[0] for r in results)
+    assert sorted(opened) == sorted({e["shard"] for e in entries})  # each shard once, by one thread
+    copy = pickle.loads(pickle.dumps(ds))
+    assert copy._shards._maps == {}  # a worker process maps its own
+    assert [int(copy.tokens(e)[0]) for e in entries] == results[0]

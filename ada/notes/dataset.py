@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ada.dataset import DatasetError
+from ada.mapped import MemoryMaps
 
 FORMAT = "ada-notes"
 VERSION = 1
@@ -48,7 +49,10 @@ class NoteDataset:
 
     root: Path
     index: dict
-    _arrays: dict = field(default_factory=dict, repr=False)
+    _arrays: MemoryMaps = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        self._arrays = MemoryMaps(self.root)
 
     @property
     def kind(self) -> str:
@@ -97,12 +101,7 @@ class NoteDataset:
         return self.index["splits"][name]
 
     def _load(self, file: str) -> np.ndarray:
-        if file not in self._arrays:
-            self._arrays[file] = np.load(self.root / file, mmap_mode="r")
-        return self._arrays[file]
-
-    def __getstate__(self):  # memory maps are reopened in worker processes
-        return {"root": self.root, "index": self.index, "_arrays": {}}
+        return self._arrays(file)
 
 
 def stream(name: str, kind: str) -> dict:
