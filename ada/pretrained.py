@@ -49,7 +49,9 @@ def save_member(trained, out: Path, dtype: str = "bfloat16") -> dict:
         with open(tmp, "wb") as f:
             np.savez(f, **arrays)
     write_json(out / "config.json", json.loads(trained.config.to_json()))
-    member = {"step": trained.step, "dtype": dtype, "bfloat16": narrowed, "source": str(trained.workdir),
+    before = _member(trained.workdir)  # an export of an export keeps where and how long it was trained
+    member = {"step": trained.step, "dtype": dtype, "bfloat16": narrowed,
+              "source": before.get("source", str(trained.workdir)), "train_seconds": _train_seconds(trained.workdir),
               "parameters": int(sum(v.size for v in arrays.values()))}
     write_json(out / MEMBER, member)
     return member
@@ -101,17 +103,29 @@ def _data_line(config) -> str:
     return f"`{name}` ({len(index['files'])} files, {hours:.2f} h at {float(index['rate']):g} tokens/s)"
 
 
-def _train_time(workdir: Path) -> str:
-    """Minutes spent in training steps, from the logged step rates (evaluation and saving left out)."""
+def _member(folder: Path) -> dict:
+    """member.json of an exported folder; {} for a workdir."""
+    path = Path(folder) / MEMBER
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def _train_seconds(workdir: Path) -> float | None:
+    """Seconds spent in training steps, from the logged step rates (evaluation and saving left out);
+    an exported folder has no metrics, so its member.json carries the figure of the workdir it came from."""
     path = Path(workdir) / "metrics.jsonl"
     if not path.is_file():
-        return "–"
+        return _member(workdir).get("train_seconds")
     seconds, last = 0.0, 0
     for line in path.read_text().splitlines():
         row = json.loads(line) if line.strip() else {}
         if row.get("steps_per_s") and row.get("step", 0) > last:
             seconds += (row["step"] - last) / row["steps_per_s"]
             last = row["step"]
+    return seconds or None
+
+
+def _train_time(workdir: Path) -> str:
+    seconds = _train_seconds(workdir)
     return f"{seconds / 60:.0f} min" if seconds else "–"
 
 

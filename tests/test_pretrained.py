@@ -111,6 +111,12 @@ def test_the_export_ships_the_temperatures_it_is_given_and_the_card_says_them(mi
     again = tmp_path / "again"  # an export of an export keeps them; one number is every model's
     run_ada("export", "--stack", out / "stack.json", "--out", again)
     assert load_stack(again / "stack.json").temperatures == Temperatures((0.3, 0.8), 1.0)
+    first, second = (json.loads((d / "prior" / pretrained.MEMBER).read_text()) for d in (out, again))
+    assert second["source"] == first["source"] == str(load_stack(micro_stack).prior.workdir)  # and how long it trained
+    assert second["train_seconds"] == first["train_seconds"] > 0
+    rows = [[r for r in (d / "MODEL_CARD.md").read_text().splitlines() if r.startswith("| prior |")]
+            for d in (out, again)]
+    assert rows[0] == rows[1] and " min |" in rows[0][0]
     run_ada("export", "--stack", out / "stack.json", "--out", again, "--overwrite", "--temperature", "0.5")
     assert json.loads((again / "stack.json").read_text())["temperature"] == 0.5
     proc = run_ada("export", "--stack", micro_stack, "--out", tmp_path / "bad", "--temperature", "1,1", check=False)
