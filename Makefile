@@ -19,6 +19,8 @@ LEVEL2 ?= $(RUNS)/tiny_level2
 PBT ?= $(RUNS)/tiny_level2_pbt
 PBT_ARGS ?=
 PRIOR ?= $(RUNS)/tiny_prior
+PRIOR_CONFIG ?= experiments/tiny_prior.py
+PRIOR_ARGS ?=
 STACK ?= $(RUNS)/stack.json
 TRAIN_ARGS ?=
 SECONDS ?= 4
@@ -34,7 +36,7 @@ ADA := $(BIN)/ada
 .PHONY: setup system-deps lint test test-fast data data-full notes-data notes-chorales clean train-level1 \
         encode-level1 train-level2 encode-level2 train-level2-pbt train-prior stack sample reconstruct continue listen \
         demo reproduce-small reproduce-musicvae bench bench-gpu profile data-medium listen-stack \
-        shipped-pages train-shipped ship sweep-level1 sweep-temperature
+        shipped-pages train-shipped ship sweep-level1 sweep-prior sweep-temperature
 
 setup: $(VENV)/.installed system-deps
 
@@ -125,8 +127,8 @@ encode-level2: $(if $(wildcard $(LEVEL2)/pbt.jsonl),setup,train-level2)
 	$(ADA) encode --level $(LEVEL2) --data $(CODES1) --out $(CODES2)
 
 train-prior: $(if $(CONFIG),setup,encode-level2)
-	$(ADA) train --config $(or $(CONFIG),experiments/tiny_prior.py) --workdir $(or $(WORKDIR),$(PRIOR)) \
-	  --config.data.path=$(if $(CONFIG),$(DATA),$(CODES2)) $(TRAIN_ARGS)
+	$(ADA) train --config $(or $(CONFIG),$(PRIOR_CONFIG)) --workdir $(or $(WORKDIR),$(PRIOR)) \
+	  --config.data.path=$(if $(CONFIG),$(DATA),$(CODES2)) $(TRAIN_ARGS) $(PRIOR_ARGS)
 
 stack:
 	@mkdir -p $(dir $(STACK))
@@ -175,21 +177,25 @@ demo: $(if $(wildcard $(SHIPPED)/stack.json),shipped-pages) train-prior stack
 	 echo "Listen (tiny stack, trained just now): $(abspath $(OUT))/samples/index.html"; \
 	 echo "                                       $(abspath $(OUT))/reconstructions/index.html"
 
-# How the shipped stack is made: the tiny configs (the size `make sweep-level1` chose) trained for SHIP_STEPS steps
-# each on the medium corpus (hours on 2 CPU cores; each step resumes), its pages, then `ada export` into $(SHIPPED)
-# with a model card that sets its measures beside the tiny demo stack's (make demo first) and the corpus's.
+# How the shipped stack is made: the tiny levels (the size `make sweep-level1` chose) trained for SHIP_STEPS steps
+# each on the medium corpus and the 4-s prior (the one `make sweep-prior` chose) for SHIP_PRIOR_STEPS (hours on 2
+# CPU cores; each step resumes), its pages, then `ada export` into $(SHIPPED) with a model card that sets its
+# measures beside the tiny demo stack's (make demo first) and the corpus's.
 SHIP_HARDWARE ?= $(shell nproc) CPU cores, no accelerator
 SHIP_RUNS ?= workdirs/shipped
 SHIP_STEPS ?= 4000
+SHIP_PRIOR ?= tiny_prior_4s
+SHIP_PRIOR_STEPS ?= 6000
 train-shipped: $(MEDIUM)/index.json
 	$(MAKE) --no-print-directory train-prior stack DATA=$(MEDIUM) RUNS=$(SHIP_RUNS) \
-	  TRAIN_ARGS="--config.train.steps=$(SHIP_STEPS) $(TRAIN_ARGS)"
+	  PRIOR=$(SHIP_RUNS)/$(SHIP_PRIOR) PRIOR_CONFIG=experiments/$(SHIP_PRIOR).py \
+	  TRAIN_ARGS="--config.train.steps=$(SHIP_STEPS) $(TRAIN_ARGS)" PRIOR_ARGS="--config.train.steps=$(SHIP_PRIOR_STEPS)"
 
 # The pages are rendered from the export itself (bfloat16 parameters draw other samples than the workdirs'), at the
 # shipped temperatures and, by the sweep, at others, then the export is written again with their measures and the
 # temperature sweep in its card.
 SHIP_TEMPERATURE ?= 0.2,0.3,1
-SHIP_NUM ?= 8
+SHIP_NUM ?= 32
 SHIP_EXPORT = $(ADA) export --stack $(SHIP_RUNS)/stack.json --out $(SHIPPED) --overwrite --hardware "$(SHIP_HARDWARE)" \
   --temperature $(SHIP_TEMPERATURE)
 # (make expands a recipe before running it: what a step makes cannot be tested for by a later step's $(wildcard))
@@ -235,6 +241,20 @@ sweep-level1: setup $(MEDIUM)/index.json $(SMALL)/index.json
 	    test $$? -eq 0 -o $$? -eq 124 && touch $(SWEEP_RUNS)/$$size/swept || exit 1; }; done
 	$(ADA) eval $(foreach e,$(SWEEP_SIZES),--workdir $(SWEEP_RUNS)/$(firstword $(subst =, ,$(e)))) --data $(SMALL) \
 	  --excerpts 3 --seconds 4 --out $(SWEEP_RUNS)/sweep
+
+# The short sweep that chose the shipped prior: each of SWEEP_PRIORS trained for SHIP_PRIOR_STEPS on the shipped
+# levels' top codes of the medium corpus (make train-shipped first), then SHIP_NUM samples of each over the exported
+# levels at the shipped temperatures, their measures on each page.
+SWEEP_PRIORS ?= tiny_prior tiny_prior_4s
+sweep-prior: setup
+	@test -f $(MEDIUM)-codes2/index.json || { echo "error: no $(MEDIUM)-codes2: make train-shipped encodes it"; exit 1; }
+	@for p in $(SWEEP_PRIORS); do \
+	  $(ADA) train --config experiments/$$p.py --workdir $(SWEEP_RUNS)/$$p --config.data.path=$(MEDIUM)-codes2 \
+	    --config.train.steps=$(SHIP_PRIOR_STEPS) || exit 1; \
+	  echo '{"levels": ["$(abspath $(SHIPPED))/level1", "$(abspath $(SHIPPED))/level2"], "prior": "'$$(realpath $(SWEEP_RUNS)/$$p)'"}' \
+	    > $(SWEEP_RUNS)/$$p.json; \
+	  $(MAKE) --no-print-directory sample STACK=$(SWEEP_RUNS)/$$p.json NUM=$(SHIP_NUM) TEMPERATURE=$(SHIP_TEMPERATURE) \
+	    OUT=$(SWEEP_RUNS)/$$p-pages || exit 1; done
 
 # Table 1 in small: an unconditional WaveNet, a VQ-VAE level, an AMAE level (#1.5) and the softmax AMAE (#1.6),
 # same data and budget.
