@@ -248,13 +248,10 @@ sweep-level1: setup $(MEDIUM)/index.json $(SMALL)/index.json
 SWEEP_PRIORS ?= tiny_prior tiny_prior_4s
 sweep-prior: setup
 	@test -f $(MEDIUM)-codes2/index.json || { echo "error: no $(MEDIUM)-codes2: make train-shipped encodes it"; exit 1; }
-	@for p in $(SWEEP_PRIORS); do \
-	  $(ADA) train --config experiments/$$p.py --workdir $(SWEEP_RUNS)/$$p --config.data.path=$(MEDIUM)-codes2 \
-	    --config.train.steps=$(SHIP_PRIOR_STEPS) || exit 1; \
-	  echo '{"levels": ["$(abspath $(SHIPPED))/level1", "$(abspath $(SHIPPED))/level2"], "prior": "'$$(realpath $(SWEEP_RUNS)/$$p)'"}' \
-	    > $(SWEEP_RUNS)/$$p.json; \
-	  $(MAKE) --no-print-directory sample STACK=$(SWEEP_RUNS)/$$p.json NUM=$(SHIP_NUM) TEMPERATURE=$(SHIP_TEMPERATURE) \
-	    OUT=$(SWEEP_RUNS)/$$p-pages || exit 1; done
+	@for p in $(SWEEP_PRIORS); do $(MAKE) --no-print-directory train-prior stack sample CONFIG=experiments/$$p.py \
+	  DATA=$(MEDIUM)-codes2 PRIOR=$(SWEEP_RUNS)/$$p PRIOR_ARGS=--config.train.steps=$(SHIP_PRIOR_STEPS) \
+	  LEVEL1=$(SHIPPED)/level1 LEVEL2=$(SHIPPED)/level2 STACK=$(SWEEP_RUNS)/$$p.json \
+	  NUM=$(SHIP_NUM) TEMPERATURE=$(SHIP_TEMPERATURE) OUT=$(SWEEP_RUNS)/$$p-pages || exit 1; done
 
 # Table 1 in small: an unconditional WaveNet, a VQ-VAE level, an AMAE level (#1.5) and the softmax AMAE (#1.6),
 # same data and budget.
