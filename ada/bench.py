@@ -434,6 +434,11 @@ FINDINGS = [
     "the compiled loop body; the reference does the same). One slot more per buffer, written before "
     "it is read: no copy left in the body; paper model batch 1 0.89× → 1.45× in an A/B on the loaded "
     "machine; in the idle `make bench` runs 0.75× (the run before) → 1.01×.",
+    "Sampler: each step drew its token with jax.random.categorical on fold_in(key, t), and on a CPU the "
+    "threefry generator runs as small rolled loops: the draw cost 19 µs of the 16-block model's 46 µs "
+    "step at batch 1 (argmax alone: 27 µs). The same Gumbel noise drawn for a block of steps at once "
+    "before the loop (vmapped over t; ≤ 16 MiB a block), the same tokens: 46 → 31 µs a step, and "
+    "the 16-block batch-1 row 0.98× → 1.5–2.0× in isolated runs.",
 ]
 
 

@@ -24,11 +24,32 @@ from ada import windows
 from ada.models import Autoregressive
 
 
+def noise(key, steps, shape):
+    """Gumbel noise [len(steps), *shape]: row i is step steps[i]'s, from `fold_in(key, step)`.
+
+    Drawn for many steps at once, outside the sampling loop: per step, the counter-based generator
+    (threefry, in small rolled loops on a CPU) took as long as a 16-block model's forward pass.
+    Row i equals `jax.random.gumbel(fold_in(key, steps[i]), shape)`, and `pick` with it draws `draw`'s token.
+    """
+    return jax.vmap(lambda t: jax.random.gumbel(jax.random.fold_in(key, t), shape))(steps)
+
+
 def draw(logits, key, temperature: float):
     """One token per row: categorical at `temperature`, argmax at 0."""
     if temperature == 0:
         return jnp.argmax(logits, -1).astype(jnp.int32)
     return jax.random.categorical(key, logits / temperature, axis=-1).astype(jnp.int32)
+
+
+def pick(logits, gumbel, temperature: float):
+    """`draw` given the key's Gumbel noise (from `noise`) instead of the key: the same token."""
+    if temperature == 0:
+        return jnp.argmax(logits, -1).astype(jnp.int32)
+    return jnp.argmax(gumbel + logits / temperature, axis=-1).astype(jnp.int32)
+
+
+# steps of noise drawn at once: enough to amortise the generator, few enough to stay small in memory
+NOISE_BYTES = 1 << 24
 
 
 class Sampler:
@@ -49,19 +70,36 @@ class Sampler:
     def _scan_chunk(self, variables, cache, prev, cond, key, t0, forced=None, *, steps: int, temperature: float):
         """Steps t0 .. t0 + steps: each token drawn, or, given `forced` [num, steps], taken from it."""
         model, hop = self.model, self.hop
+        drawing = forced is None and temperature > 0
+        num, vocab = prev.shape[0], self.spec.local.out
 
-        def body(carry, t):
+        def body(carry, xs):
             cache, prev = carry
+            t, gumbel = xs
             c = None if cond is None else jax.lax.dynamic_index_in_dim(cond, (t - t0) // hop, 1, keepdims=False)
             logits, cache = model.apply(variables, prev, cache, c, method=Autoregressive.step)
             if forced is None:
-                token = draw(logits, jax.random.fold_in(key, t), temperature)
+                token = pick(logits, gumbel, temperature)
             else:  # teacher forcing: the cache hears the given token; its logits go unused
                 token = jax.lax.dynamic_index_in_dim(forced, t - t0, 1, keepdims=False)
             return (cache, token), token
 
-        (cache, prev), tokens = jax.lax.scan(body, (cache, prev), t0 + jnp.arange(steps))
-        return cache, prev, tokens.T
+        def run(carry, start, count: int):
+            t = start + jnp.arange(count)
+            return jax.lax.scan(body, carry, (t, noise(key, t, (num, vocab)) if drawing else None))
+
+        # the noise for a block of steps at a time, then the steps of that block
+        block = max(1, min(steps, NOISE_BYTES // (4 * num * vocab))) if drawing else steps
+        full, rest = divmod(steps, block)
+        carry, tokens = (cache, prev), []
+        if full:
+            carry, out = jax.lax.scan(lambda c, start: run(c, start, block), carry, t0 + block * jnp.arange(full))
+            tokens.append(out.reshape(full * block, num))
+        if rest:
+            carry, out = run(carry, t0 + full * block, rest)
+            tokens.append(out)
+        (cache, prev) = carry
+        return cache, prev, jnp.concatenate(tokens).T
 
     def biases(self, codes: np.ndarray, start: int, stop: int):
         """Per-layer biases for code positions [start, stop) of every row, from a masked window."""

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from ada import sample
 from ada.config import ConfigError
 from ada.sample import Sampler, sample_naive
 from ada.stack import load_stack
@@ -36,6 +37,18 @@ def test_incremental_sampler_draws_the_naive_samplers_tokens(micro_stack, which,
     np.testing.assert_array_equal(fast, again)  # chunking changes nothing
     other = Sampler(m.model, m.variables, m.spec, chunk=48).sample(2, length, jax.random.key(8), temperature, codes)
     assert temperature == 0 or not np.array_equal(fast, other)
+
+
+def test_noise_drawn_in_blocks_draws_the_naive_samplers_tokens(micro_stack, monkeypatch):
+    """Blocks of 7 steps' noise (6 whole blocks and a rest of 6 per 48-step chunk) give the naive sampler's tokens,
+    which draws each step with jax.random.categorical."""
+    stack = load_stack(micro_stack)
+    m, length, key = stack.prior, 100, jax.random.key(3)
+    monkeypatch.setattr(sample, "NOISE_BYTES", 7 * 4 * 2 * m.spec.local.out)
+    fast = Sampler(m.model, m.variables, m.spec, chunk=48).sample(2, length, key, 0.9)
+    np.testing.assert_array_equal(fast, sample_naive(m.model, m.variables, m.spec, 2, length, key, 0.9))
+    gumbel = sample.noise(key, np.array([5, 2]), (2, 3))
+    np.testing.assert_array_equal(gumbel[1], jax.random.gumbel(jax.random.fold_in(key, 2), (2, 3)))
 
 
 @pytest.mark.parametrize("seconds, frames", [(0.5, 8000), (0.3, 4800)])
