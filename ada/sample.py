@@ -27,8 +27,8 @@ from ada.models import Autoregressive
 def noise(key, steps, shape):
     """Gumbel noise [len(steps), *shape]: row i is step steps[i]'s, from `fold_in(key, step)`.
 
-    Drawn for many steps at once, outside the sampling loop: per step, the counter-based generator
-    (threefry, in small rolled loops on a CPU) took as long as a 16-block model's forward pass.
+    Drawn for many steps at once, outside the sampling loop: called per step, the counter-based generator
+    (threefry, in small rolled loops on a CPU) took 19 of a 16-block model's 46 µs a step at batch 1.
     Row i equals `jax.random.gumbel(fold_in(key, steps[i]), shape)`, and `pick` with it draws `draw`'s token.
     """
     return jax.vmap(lambda t: jax.random.gumbel(jax.random.fold_in(key, t), shape))(steps)
