@@ -218,3 +218,13 @@ def test_reconstruct_takes_any_audio_file(micro_stack, tmp_path):
                    "--out", tmp_path / "r")
     assert "listen:" in proc.stdout and '"log_stft_to_original"' in proc.stdout
     assert sf.info(tmp_path / "r" / "reconstruction-00.wav").frames == 4000
+
+
+def test_a_page_shows_a_silent_clip(tmp_path):
+    """A silent stretch of the data (or a reconstruction of one) draws a black spectrogram, not a crash."""
+    from ada.page import write_page
+
+    silent, faint = np.zeros(16000, np.float32), np.full(16000, 4e-4, np.float32)
+    page = write_page(tmp_path, "silence", {}, [[("silent", silent, tmp_path / "a.wav"),
+                                                 ("faint", faint, tmp_path / "b.wav")]])
+    assert page.is_file() and (tmp_path / "a.png").stat().st_size > 0 and (tmp_path / "b.png").stat().st_size > 0
