@@ -21,7 +21,7 @@ from ada import SAMPLE_RATE, audio, mulaw
 from ada.atomic import write_json
 from ada.dataset import Dataset, DatasetError, open_dataset
 from ada.encode import LevelEncoder
-from ada.measures import chroma_similarity, listen, log_mel_distance, log_stft_distance, spectral_flatness
+from ada.measures import chroma_similarity, key_clarity, listen, log_mel_distance, log_stft_distance, spectral_flatness
 from ada.page import write_page
 from ada.stack import Stack, Temperatures, load_stack
 
@@ -215,7 +215,9 @@ def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]
         result = {"excerpt": label, "log_stft_to_original": log_stft_distance(clip, source),
                   "log_mel_to_original": log_mel_distance(clip, source),
                   "noisiness": spectral_flatness(clip) / max(spectral_flatness(source), 1e-9),
-                  "chroma_to_original": chroma_similarity(clip, source)}
+                  "chroma_to_original": chroma_similarity(clip, source),
+                  # what the levels keep of the key bounds what samples drawn through them can show
+                  "key_clarity": key_clarity(clip), "key_clarity_of_original": key_clarity(source)}
         if unrelated is not None:
             other = mulaw.decode(unrelated)
             result["log_stft_to_unrelated"] = log_stft_distance(clip, other)
@@ -226,7 +228,7 @@ def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]
                      (f"reconstruction through {levels} level(s)", clip, path)])
     meta = {**_describe(stack), "levels": levels, "temperature": temperatures.describe(prior=False), "seed": seed}
     for key in ("log_stft_to_original", "log_stft_to_unrelated", "log_mel_to_original", "log_mel_to_unrelated",
-                "noisiness", "chroma_to_original", "chroma_to_unrelated"):
+                "noisiness", "chroma_to_original", "chroma_to_unrelated", "key_clarity", "key_clarity_of_original"):
         if all(key in r for r in results):
             meta[f"mean {key.replace('_', ' ')}"] = round(float(np.mean([r[key] for r in results])), 4)
     page = write_page(out, f"ADA reconstructions: {stack.path.name}", meta, rows)

@@ -12,6 +12,7 @@ import soundfile as sf
 
 from ada import sample
 from ada.config import ConfigError
+from ada.measures import key_clarity
 from ada.sample import Sampler, sample_naive
 from ada.stack import load_stack
 
@@ -218,6 +219,9 @@ def test_reconstruct_takes_any_audio_file(micro_stack, tmp_path):
                    "--out", tmp_path / "r")
     assert "listen:" in proc.stdout and '"log_stft_to_original"' in proc.stdout
     assert sf.info(tmp_path / "r" / "reconstruction-00.wav").frames == 4000
+    [excerpt] = json.loads((tmp_path / "r" / "reconstructions.json").read_text())["excerpts"]
+    for name, wav in (("key_clarity", "reconstruction-00.wav"), ("key_clarity_of_original", "original-00.wav")):
+        assert excerpt[name] == pytest.approx(key_clarity(sf.read(tmp_path / "r" / wav)[0]), abs=0.02)
 
 
 def test_a_page_shows_a_silent_clip(tmp_path):
