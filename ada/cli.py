@@ -321,7 +321,7 @@ def cmd_reconstruct(args) -> int:
     from ada.render import reconstruct_excerpts
 
     result = reconstruct_excerpts(args.stack, args.out, levels=args.levels, seconds=args.seconds, input=args.input,
-                                  offset=args.offset, data=args.data, excerpts=args.excerpts,
+                                  offset=args.offset, data=args.data, split=args.split, excerpts=args.excerpts,
                                   temperature=args.temperature, seed=args.seed, chunk=args.chunk)
     for r in result.results:
         print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()}))
@@ -697,7 +697,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--levels", type=count, default=1)
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--input", help="an audio file")
-    source.add_argument("--data", help="a prepared audio dataset: reconstruct excerpts of its eval split")
+    source.add_argument("--data", help="a prepared audio dataset: reconstruct excerpts of one of its splits")
+    p.add_argument("--split", choices=("eval", "train"), default="eval",
+                   help="of --data (train: many pieces, to measure what the levels keep of the training music)")
     p.add_argument("--offset", type=nonnegative, default=0.0, help="seconds into --input")
     p.add_argument("--excerpts", type=count, default=3)
     p.add_argument("--seconds", type=positive, default=4.0)

@@ -232,3 +232,18 @@ def test_a_page_shows_a_silent_clip(tmp_path):
     page = write_page(tmp_path, "silence", {}, [[("silent", silent, tmp_path / "a.wav"),
                                                  ("faint", faint, tmp_path / "b.wav")]])
     assert page.is_file() and (tmp_path / "a.png").stat().st_size > 0 and (tmp_path / "b.png").stat().st_size > 0
+
+
+def test_reconstruct_draws_excerpts_from_the_split_asked_for(micro_stack, piano, tmp_path):
+    from pathlib import Path
+
+    from ada.dataset import open_dataset
+
+    ds = open_dataset(piano)
+    for split in ("train", "eval"):
+        run_ada("reconstruct", "--stack", micro_stack, "--data", piano, "--split", split, "--excerpts", 2,
+                "--seconds", 0.25, "--out", tmp_path / split)
+        excerpts = json.loads((tmp_path / split / "reconstructions.json").read_text())["excerpts"]
+        stems = {Path(f["path"]).stem for f in ds.split(split)}
+        assert len(excerpts) == 2 and all(e["excerpt"].split(" @ ")[0] in stems for e in excerpts), excerpts
+        assert all("chroma_to_unrelated" in e for e in excerpts)
