@@ -36,7 +36,7 @@ ADA := $(BIN)/ada
 .PHONY: setup system-deps lint test test-fast data data-full notes-data notes-chorales clean train-level1 \
         encode-level1 train-level2 encode-level2 train-level2-pbt train-prior stack sample reconstruct continue listen \
         demo reproduce-small reproduce-musicvae bench bench-gpu profile data-medium listen-stack \
-        shipped-pages train-shipped ship sweep-level1 sweep-prior sweep-temperature
+        shipped-pages train-shipped ship sweep-level1 sweep-level2 sweep-prior sweep-temperature
 
 setup: $(VENV)/.installed system-deps
 
@@ -241,6 +241,28 @@ sweep-level1: setup $(MEDIUM)/index.json $(SMALL)/index.json
 	    test $$? -eq 0 -o $$? -eq 124 && touch $(SWEEP_RUNS)/$$size/swept || exit 1; }; done
 	$(ADA) eval $(foreach e,$(SWEEP_SIZES),--workdir $(SWEEP_RUNS)/$(firstword $(subst =, ,$(e)))) --data $(SMALL) \
 	  --excerpts 3 --seconds 4 --out $(SWEEP_RUNS)/sweep
+
+# Where the samples lose the key: SWEEP_EXCERPTS training excerpts of the medium corpus encoded and rendered back through
+# the shipped level 1 alone, through both shipped levels, and through the shipped level 1 under each level 2 of
+# SWEEP_LEVEL2 (trained SWEEP_LEVEL2_STEPS steps on the shipped level 1's codes), at the shipped temperatures (theirs:
+# SWEEP_LEVEL2_TEMPERATURE). A prior's samples cannot show more of the key than the levels under it keep.
+SWEEP_LEVEL2 ?= long=--config.train.steps=16000 codes256=--config.model.quantiser.codes=256 \
+  rf32=--config.model.local.stages=5,--config.model.local.repeats=1 hop4=--config.model.hop=4
+SWEEP_LEVEL2_STEPS ?= 4000
+SWEEP_LEVEL2_TEMPERATURE ?= 0.2,0.3
+SWEEP_EXCERPTS ?= 32
+RECONSTRUCT_TRAIN = $(ADA) reconstruct --data $(MEDIUM) --split train --excerpts $(SWEEP_EXCERPTS) --seconds 4
+sweep-level2: setup
+	@test -f $(MEDIUM)-codes1/index.json || { echo "error: no $(MEDIUM)-codes1: make train-shipped encodes it"; exit 1; }
+	$(RECONSTRUCT_TRAIN) --stack $(SHIPPED)/stack.json --levels 1 --out $(SWEEP_RUNS)/level2/through-level1
+	$(RECONSTRUCT_TRAIN) --stack $(SHIPPED)/stack.json --levels 2 --out $(SWEEP_RUNS)/level2/shipped
+	@for entry in $(SWEEP_LEVEL2); do name=$${entry%%=*}; args=$$(echo $${entry#*=} | tr , ' '); \
+	  $(ADA) train --config experiments/tiny_level2.py --workdir $(SWEEP_RUNS)/level2/$$name \
+	    --config.data.path=$(MEDIUM)-codes1 --config.train.steps=$(SWEEP_LEVEL2_STEPS) $$args || exit 1; \
+	  level2=$(abspath $(SWEEP_RUNS))/level2/$$name; temperature='"temperature": {"levels": [$(SWEEP_LEVEL2_TEMPERATURE)]}'; \
+	  echo "{\"levels\": [\"$(abspath $(SHIPPED))/level1\", \"$$level2\"], $$temperature}" > $$level2.json; \
+	  $(RECONSTRUCT_TRAIN) --stack $(SWEEP_RUNS)/level2/$$name.json --levels 2 --out $(SWEEP_RUNS)/level2/$$name-pages \
+	    || exit 1; done
 
 # The short sweep that chose the shipped prior: each of SWEEP_PRIORS trained for SHIP_PRIOR_STEPS on the shipped
 # levels' top codes of the medium corpus (make train-shipped first), then SHIP_NUM samples of each over the exported
