@@ -241,13 +241,17 @@ def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]
 def reconstruct_excerpts(stack_path, out, *, levels: int, seconds: float, input=None, offset: float = 0.0,
                          data=None, split: str = "eval", excerpts: int = 3, **options) -> Reconstructions:
     """`ada reconstruct`: an excerpt of `input` (any audio file), or `excerpts` excerpts of a split of the
-    dataset `data` compared with an unrelated train excerpt too, through the bottom `levels` levels."""
+    dataset `data` compared with an unrelated excerpt of its other split too (when it has one), through the bottom
+    `levels` levels."""
     stack = load_stack(stack_path, need_prior=False, levels=levels)
     frames = int(seconds * SAMPLE_RATE) // stack.hop * stack.hop
     if input is not None:
         return reconstruct(stack, [excerpt_from_file(input, offset, frames)], out, levels, **options)
     chosen = excerpts_from(data, split, excerpts, frames)
-    unrelated = excerpts_from(data, "eval" if split == "train" else "train", 1, frames)[0][1]
+    try:
+        unrelated = excerpts_from(data, "eval" if split == "train" else "train", 1, frames)[0][1]
+    except DatasetError:  # a dataset of one split: no unrelated floor, the rest still measured
+        unrelated = None
     return reconstruct(stack, chosen, out, levels, unrelated=unrelated, **options)
 
 

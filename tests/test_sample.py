@@ -247,3 +247,10 @@ def test_reconstruct_draws_excerpts_from_the_split_asked_for(micro_stack, piano,
         stems = {Path(f["path"]).stem for f in ds.split(split)}
         assert len(excerpts) == 2 and all(e["excerpt"].split(" @ ")[0] in stems for e in excerpts), excerpts
         assert all("chroma_to_unrelated" in e for e in excerpts)
+    # a dataset of one split: its excerpts are measured, without the unrelated floor
+    write_audio(tmp_path / "audio" / "tone.wav", seconds=1.0)
+    run_ada("prepare", tmp_path / "audio", "--out", tmp_path / "one-split", "--quiet")  # one file: all train
+    run_ada("reconstruct", "--stack", micro_stack, "--data", tmp_path / "one-split", "--split", "train",
+            "--seconds", 0.25, "--out", tmp_path / "one")
+    excerpts = json.loads((tmp_path / "one" / "reconstructions.json").read_text())["excerpts"]
+    assert len(excerpts) == 3 and all("chroma_to_original" in e and "chroma_to_unrelated" not in e for e in excerpts)
