@@ -38,16 +38,14 @@ def spectrogram_png(audio: np.ndarray, path: Path, title: str = "", mark: float 
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib import mlab
 
     fig, ax = plt.subplots(figsize=(8, 2.2), dpi=90)
     hop = max(128, len(audio) // 1500)  # about as many frames as the image has pixels, for any length
     n_fft = max(512, hop)  # windows always cover the whole clip
-    power, _, _ = mlab.specgram(audio + 1e-7, NFFT=n_fft, Fs=SAMPLE_RATE, noverlap=n_fft - hop)
-    top = max(10 * np.log10(power.max()), -119.0)  # a silent clip draws black instead of failing
     with np.errstate(divide="ignore"):  # the empty bins of a silent clip are -inf dB: drawn black
-        ax.specgram(audio + 1e-7, NFFT=n_fft, Fs=SAMPLE_RATE, noverlap=n_fft - hop, cmap="magma", vmin=-120,
-                    vmax=top)
+        power, _, _, image = ax.specgram(audio + 1e-7, NFFT=n_fft, Fs=SAMPLE_RATE, noverlap=n_fft - hop,
+                                         cmap="magma")
+    image.set_clim(-120, max(10 * np.log10(power.max()), -119.0))  # a silent clip's top lies below -120 dB
     ax.set_ylim(0, 8000)
     if mark is not None:
         ax.axvline(mark, color="cyan", linestyle="--", linewidth=1.5)

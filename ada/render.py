@@ -201,25 +201,25 @@ def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]
     hop = stack.hop
     encoders = [LevelEncoder(m.model, m.variables, m.spec) for m in stack.levels]  # compiled once
     rows, results = [], []
+    other = None if unrelated is None else mulaw.decode(unrelated)
     for n, (label, tokens) in enumerate(excerpts):
         tokens = np.asarray(tokens)[: len(tokens) // hop * hop]
         codes = tokens
         for encode in encoders:
             codes = encode(codes)
         original = out / f"original-{n:02d}.wav"
-        audio.write_wav(original, mulaw.decode(tokens))
+        source = mulaw.decode(tokens)
+        audio.write_wav(original, source)
         path = out / f"reconstruction-{n:02d}.wav"
         [clip] = _write_wavs([path], len(tokens), render_down(stack, codes[None], jax.random.key(seed + n),
                                                                temperatures, chunk))
-        source = mulaw.decode(tokens)
         result = {"excerpt": label, "log_stft_to_original": log_stft_distance(clip, source),
                   "log_mel_to_original": log_mel_distance(clip, source),
                   "noisiness": spectral_flatness(clip) / max(spectral_flatness(source), 1e-9),
                   "chroma_to_original": chroma_similarity(clip, source),
                   # what the levels keep of the key bounds what samples drawn through them can show
                   "key_clarity": key_clarity(clip), "key_clarity_of_original": key_clarity(source)}
-        if unrelated is not None:
-            other = mulaw.decode(unrelated)
+        if other is not None:
             result["log_stft_to_unrelated"] = log_stft_distance(clip, other)
             result["log_mel_to_unrelated"] = log_mel_distance(clip, other)
             result["chroma_to_unrelated"] = chroma_similarity(clip, other)

@@ -4,6 +4,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import jax
 import numpy as np
@@ -12,7 +13,9 @@ import soundfile as sf
 
 from ada import sample
 from ada.config import ConfigError
+from ada.dataset import open_dataset
 from ada.measures import key_clarity
+from ada.page import write_page
 from ada.sample import Sampler, sample_naive
 from ada.stack import load_stack
 
@@ -226,8 +229,6 @@ def test_reconstruct_takes_any_audio_file(micro_stack, tmp_path):
 
 def test_a_page_shows_a_silent_clip(tmp_path):
     """A silent stretch of the data (or a reconstruction of one) draws a black spectrogram, not a crash."""
-    from ada.page import write_page
-
     silent, faint = np.zeros(16000, np.float32), np.full(16000, 4e-4, np.float32)
     page = write_page(tmp_path, "silence", {}, [[("silent", silent, tmp_path / "a.wav"),
                                                  ("faint", faint, tmp_path / "b.wav")]])
@@ -235,10 +236,6 @@ def test_a_page_shows_a_silent_clip(tmp_path):
 
 
 def test_reconstruct_draws_excerpts_from_the_split_asked_for(micro_stack, piano, tmp_path):
-    from pathlib import Path
-
-    from ada.dataset import open_dataset
-
     ds = open_dataset(piano)
     for split in ("train", "eval"):
         run_ada("reconstruct", "--stack", micro_stack, "--data", piano, "--split", split, "--excerpts", 2,
