@@ -248,7 +248,9 @@ sweep-level1: setup $(MEDIUM)/index.json $(SMALL)/index.json
 # SWEEP_LEVEL2_TEMPERATURE). A prior's samples cannot show more of the key than the levels under it keep.
 SWEEP_LEVEL2 ?= long=--config.train.steps=16000 codes256=--config.model.quantiser.codes=256 \
   rf32=--config.model.local.stages=5,--config.model.local.repeats=1 hop4=--config.model.hop=4 \
-  hop4long=--config.model.hop=4,--config.train.steps=12000
+  hop4long=--config.model.hop=4,--config.train.steps=12000 \
+  wide=--config.model.encoder.residual=96,--config.model.encoder.inner=96,--config.model.encoder.skip=96,--config.model.modulator.residual=96,--config.model.modulator.inner=96,--config.model.modulator.skip=96 \
+  amae=--config.model.quantiser.kind=argmax,--config.model.quantiser.diversity=5.0
 SWEEP_LEVEL2_STEPS ?= 4000
 SWEEP_LEVEL2_TEMPERATURE ?= 0.2,0.3
 SWEEP_EXCERPTS ?= 32
