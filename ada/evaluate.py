@@ -29,6 +29,7 @@ class Evaluation:
     codebook: int | None = None
     perplexity: float | None = None
     codes_used: int | None = None
+    eval_nll_other_codes: float | None = None  # each eval crop under another crop's codes: near eval_nll, unused codes
     log_stft_distance: float | None = None
     log_mel_distance: float | None = None
     noisiness: float | None = None  # reconstructions' spectral flatness over their originals'
@@ -56,6 +57,7 @@ def evaluate(workdir, data, crops: int = 256, excerpts: int = 3, samples: int = 
         usage = usage_stats(jnp.asarray(on_eval.codes), spec.code_vocab)
         result.codebook, result.perplexity = spec.code_vocab, float(usage["perplexity"])
         result.codes_used = int(usage["codes_used"])
+        result.eval_nll_other_codes = on_eval.nll_other_codes
         if ds.index.get("kind") == "audio" and excerpts:
             _reconstruction_distances(result, workdir, ds, excerpts, samples, seconds,
                                       Path(out or Path(workdir) / "eval") / "reconstructions")
@@ -77,8 +79,8 @@ def _reconstruction_distances(result: Evaluation, workdir, ds, excerpts: int, sa
     result.reconstructions = f"{excerpts} excerpts × {samples} samples of {seconds:g} s"
 
 
-TABLE_HEADER = ("| model | step | train NLL | eval NLL | perplexity | codes used | log-STFT | log-mel | noisiness "
-                "| chroma |\n|---|---|---|---|---|---|---|---|---|---|")
+TABLE_HEADER = ("| model | step | train NLL | eval NLL | eval NLL, another crop's codes | perplexity | codes used "
+                "| log-STFT | log-mel | noisiness | chroma |\n|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def markdown_row(r: Evaluation) -> str:
@@ -87,7 +89,8 @@ def markdown_row(r: Evaluation) -> str:
         return "–" if value is None else format(value, fmt)
 
     codes = f"{r.codes_used} / {r.codebook}" if r.codes_used is not None else "–"
-    return (f"| {r.model} | {r.step} | {f(r.train_nll, '.3f')} | {f(r.eval_nll, '.3f')} | {f(r.perplexity, '.1f')} "
+    return (f"| {r.model} | {r.step} | {f(r.train_nll, '.3f')} | {f(r.eval_nll, '.3f')} "
+            f"| {f(r.eval_nll_other_codes, '.3f')} | {f(r.perplexity, '.1f')} "
             f"| {codes} | {f(r.log_stft_distance, '.3f')} | {f(r.log_mel_distance, '.3f')} "
             f"| {f(r.noisiness, '.1f')} | {f(r.chroma_similarity, '.3f')} |")
 

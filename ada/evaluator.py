@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from ada.parallel import shardings
@@ -24,10 +25,22 @@ def make_eval_step(model):
     return eval_step
 
 
+def make_other_codes_step(model):
+    """(variables, padded batch) -> (summed NLL of the real rows under another real row's codes, how many)."""
+
+    def other_codes_step(variables, batch):
+        rows = batch["mask"] * jnp.roll(batch["mask"], 1)
+        value = model.apply(variables, batch["tokens"], batch["mask"], method=type(model).nll_with_other_codes)
+        return value * rows.sum(), rows.sum()
+
+    return other_codes_step
+
+
 @dataclass
 class Sweep:
     nll: float  # nats per timestep over the sweep's real crops
     codes: np.ndarray | None = None  # a level's codes of those crops, when asked for
+    nll_other_codes: float | None = None  # a level's NLL when each crop hears another crop's codes, with `codes`
 
 
 class Evaluator:
@@ -43,10 +56,13 @@ class Evaluator:
         # traced only when codes are asked for, so only of a level
         self._encode = jax.jit(lambda v, t: model.apply(v, t, method=type(model).encode),
                                in_shardings=(replicated, self.sharded))
+        self._other_codes = jax.jit(make_other_codes_step(model), in_shardings=(replicated, self.sharded),
+                                    out_shardings=replicated)
 
     def __call__(self, variables, split: str = "eval", codes: bool = False) -> Sweep:
-        """Mean NLL over the split's sweep; with `codes`, a level's codes of those crops too."""
-        total = count = 0.0
+        """Mean NLL over the split's sweep; with `codes`, a level's codes of those crops and its NLL under
+        another crop's codes too."""
+        total = count = other = others = 0.0
         found = []
         for local in self.data.eval_batches(batch_size=self.batch_size, max_examples=self.examples, split=split):
             batch = {k: jax.make_array_from_process_local_data(self.sharded, v) for k, v in local.items()}
@@ -54,4 +70,7 @@ class Evaluator:
             total, count = total + float(s), count + float(n)
             if codes:
                 found.append(np.asarray(self._encode(variables, batch["tokens"]))[local["mask"] > 0])
-        return Sweep(total / max(count, 1), np.concatenate(found) if found else None)
+                s, n = self._other_codes(variables, batch)
+                other, others = other + float(s), others + float(n)
+        return Sweep(total / max(count, 1), np.concatenate(found) if found else None,
+                     other / others if others else None)

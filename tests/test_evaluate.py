@@ -20,7 +20,9 @@ def test_eval_reports_the_trainers_nll_and_a_table_row(micro_level, piano, tmp_p
     assert 0 < row["codes_used"] <= 16 and row["log_stft_distance"] > 0 and row["log_mel_distance"] > 0
     assert row["noisiness"] > 0 and 0 < row["chroma_similarity"] <= 1
     table = (tmp_path / "table.md").read_text()
-    assert table.startswith("| model | step | train NLL | eval NLL | perplexity |") and "| level | 6 |" in table
+    assert row["eval_nll_other_codes"] > 0  # its value: tests/test_models.py
+    assert table.startswith("| model | step | train NLL | eval NLL | eval NLL, another crop's codes | perplexity |")
+    assert "| level | 6 |" in table
     assert table in proc.stdout
     assert (micro_level / "eval" / "reconstructions" / "sample-0" / "index.html").is_file()
 

@@ -5,6 +5,7 @@ import pytest
 
 from ada.config import base_config, tiny
 from ada.models import ADALevel, build_model, model_spec
+from ada.models.base import nll
 
 
 @pytest.fixture(params=["vq", "argmax"])
@@ -48,6 +49,24 @@ def test_sampling_path_hears_what_training_heard(level):
         vectors = variables["vq"]["quantiser"]["codebook"][codes]
         direct = model.apply(variables, vectors, method=ADALevel.conditioning_from_vectors)
         np.testing.assert_allclose(cond, direct, rtol=1e-6)
+
+
+def test_nll_with_other_codes_scores_each_crop_under_the_codes_of_the_real_crop_before_it(level):
+    spec, model, variables, tokens = level
+    a, b = tokens[:1], tokens[1:]
+    rows = jnp.concatenate([a, b, a])
+    codes = model.apply(variables, rows, method=ADALevel.encode)
+
+    def under(row, codes_of):  # by hand: the local model over one crop, biased by another's codes
+        cond = model.apply(variables, codes[codes_of : codes_of + 1], method=ADALevel.conditioning)
+        return nll(model.apply(variables, rows[row : row + 1], cond, method=ADALevel.local_logits), rows[row : row + 1])
+
+    other = jax.jit(lambda t, m: model.apply(variables, t, m, method=ADALevel.nll_with_other_codes))
+    # b under a's codes; a (row 0) would hear the padding row's, and the padding row counts not
+    np.testing.assert_allclose(other(rows, jnp.array([1.0, 1.0, 0.0])), under(1, 0), rtol=1e-5)
+    # a under the codes of a (the last row, rolled round): its own NLL
+    np.testing.assert_allclose(other(rows, jnp.array([1.0, 0.0, 1.0])), model.apply(variables, a)["nll"], rtol=1e-5)
+    assert abs(float(under(1, 0)) - float(under(1, 1))) > 1e-4  # the codes are heard: another's change the NLL
 
 
 def test_one_hot_encoder_input_and_code_vocabularies():

@@ -53,6 +53,13 @@ class ADALevel(Autoregressive):
         value = nll(logits, tokens, mask)
         return {"loss": value + q["loss"], "nll": value, "stats": {**q["stats"], "quantiser_loss": q["loss"]}}
 
+    def nll_with_other_codes(self, tokens, mask=None):
+        """NLL of each crop when the local model hears the codes of the crop before it in the batch. Near the NLL
+        with its own codes, the local model ignores its codes: the failure section 3 of the paper guards against."""
+        q = self._quantise(tokens)
+        logits = self.local(tokens, self.conditioning_from_vectors(jnp.roll(q["vectors"], 1, axis=0)))
+        return nll(logits, tokens, None if mask is None else mask * jnp.roll(mask, 1))
+
     def encode(self, tokens, mask=None):
         """Tokens [B, T] -> codes [B, T / hop]; deterministic (no codebook update)."""
         return self._quantise(tokens, mask=mask)["codes"]
