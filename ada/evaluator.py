@@ -25,15 +25,16 @@ def make_eval_step(model):
     return eval_step
 
 
-def make_other_codes_step(model):
-    """(variables, padded batch) -> (summed NLL of the real rows under another real row's codes, how many)."""
+def make_codes_step(model):
+    """(variables, padded batch) -> (a level's codes, summed NLL of the real rows under another real row's codes,
+    how many): one jitted function, so the encoder pass the two share can be computed once."""
 
-    def other_codes_step(variables, batch):
+    def codes_step(variables, batch):
         rows = batch["mask"] * jnp.roll(batch["mask"], 1)
         value = model.apply(variables, batch["tokens"], batch["mask"], method=type(model).nll_with_other_codes)
-        return value * rows.sum(), rows.sum()
+        return model.apply(variables, batch["tokens"], method=type(model).encode), value * rows.sum(), rows.sum()
 
-    return other_codes_step
+    return codes_step
 
 
 @dataclass
@@ -54,10 +55,7 @@ class Evaluator:
         self._step = jax.jit(make_eval_step(model), in_shardings=(replicated, self.sharded),
                              out_shardings=replicated)
         # traced only when codes are asked for, so only of a level
-        self._encode = jax.jit(lambda v, t: model.apply(v, t, method=type(model).encode),
-                               in_shardings=(replicated, self.sharded))
-        self._other_codes = jax.jit(make_other_codes_step(model), in_shardings=(replicated, self.sharded),
-                                    out_shardings=replicated)
+        self._codes = jax.jit(make_codes_step(model), in_shardings=(replicated, self.sharded))
 
     def __call__(self, variables, split: str = "eval", codes: bool = False) -> Sweep:
         """Mean NLL over the split's sweep; with `codes`, a level's codes of those crops and its NLL under
@@ -69,8 +67,8 @@ class Evaluator:
             s, n = self._step(variables, batch)
             total, count = total + float(s), count + float(n)
             if codes:
-                found.append(np.asarray(self._encode(variables, batch["tokens"]))[local["mask"] > 0])
-                s, n = self._other_codes(variables, batch)
+                found_codes, s, n = self._codes(variables, batch)
+                found.append(np.asarray(found_codes)[local["mask"] > 0])
                 other, others = other + float(s), others + float(n)
         return Sweep(total / max(count, 1), np.concatenate(found) if found else None,
                      other / others if others else None)
