@@ -250,7 +250,9 @@ SWEEP_LEVEL2 ?= long=--config.train.steps=16000 codes256=--config.model.quantise
   rf32=--config.model.local.stages=5,--config.model.local.repeats=1 hop4=--config.model.hop=4 \
   hop4long=--config.model.hop=4,--config.train.steps=12000 \
   wide=--config.model.encoder.residual=96,--config.model.encoder.inner=96,--config.model.encoder.skip=96,--config.model.modulator.residual=96,--config.model.modulator.inner=96,--config.model.modulator.skip=96 \
-  amae=--config.model.quantiser.kind=argmax,--config.model.quantiser.diversity=5.0
+  amae=--config.model.quantiser.kind=argmax,--config.model.quantiser.diversity=5.0 \
+  deep=--config.model.encoder.stages=7,--config.model.modulator.stages=5 \
+  rf255=--config.model.local.stages=7,--config.data.crop=1024
 SWEEP_LEVEL2_STEPS ?= 4000
 SWEEP_LEVEL2_TEMPERATURE ?= 0.2,0.3
 SWEEP_EXCERPTS ?= 32
