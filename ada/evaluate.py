@@ -74,7 +74,8 @@ def _reconstruction_distances(result: Evaluation, workdir, ds, excerpts: int, sa
         found += reconstruct(stack, chosen, out / f"sample-{k}", levels=1, seed=1000 * k).results
     result.log_stft_distance = float(np.mean([x["log_stft_to_original"] for x in found]))
     result.log_mel_distance = float(np.mean([x["log_mel_to_original"] for x in found]))
-    result.noisiness = float(np.mean([x["noisiness"] for x in found]))
+    noisy = [x["noisiness"] for x in found if x["noisiness"] is not None]  # a silent clip has none
+    result.noisiness = float(np.mean(noisy)) if noisy else None
     result.chroma_similarity = float(np.mean([x["chroma_to_original"] for x in found]))
     result.reconstructions = f"{excerpts} excerpts × {samples} samples of {seconds:g} s"
 

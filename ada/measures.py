@@ -38,20 +38,35 @@ KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66,
 KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 HOP = 512  # 32 ms frames at 16 kHz
 QUIET_DB = 50.0  # frames this far below the clip's loudest are left out of the tonal measures
+SILENCE_DB = -70.0  # frames quieter than this (RMS, dB full scale) are silence: 8-bit μ-law's smallest step is -75
 
 
 def _voiced(x: np.ndarray, hop: int = HOP) -> np.ndarray:
-    """Which frames are within QUIET_DB of the loudest: silence says nothing about tone or noise."""
+    """Which frames sound (within QUIET_DB of the loudest, above SILENCE_DB): silence says nothing about tone or
+    noise."""
     rms = librosa.feature.rms(y=np.asarray(x, np.float32), frame_length=2048, hop_length=hop)[0]
     db = 20 * np.log10(np.maximum(rms, 1e-10))
-    return db > db.max() - QUIET_DB
+    return db > max(db.max() - QUIET_DB, SILENCE_DB)
 
 
 def spectral_flatness(x: np.ndarray) -> float:
-    """Mean spectral flatness of the sounding frames: near 0 for piano tones, near 1 for white noise."""
+    """Mean spectral flatness of the sounding frames: near 0 for piano tones, near 1 for white noise. A silent
+    clip has none (NaN): a listener hears no noise in it."""
     flat = librosa.feature.spectral_flatness(y=np.asarray(x, np.float32), n_fft=2048, hop_length=HOP)[0]
     voiced = _voiced(x)[: len(flat)]
-    return float(flat[voiced].mean()) if voiced.any() else 1.0
+    return float(flat[voiced].mean()) if voiced.any() else float("nan")
+
+
+def silent(x: np.ndarray) -> float:
+    """1 for a clip with no sounding frame, else 0: over several clips, the share a listener hears nothing in."""
+    return float(not _voiced(x).any())
+
+
+def noisiness(flatness: float, reference: float) -> float | None:
+    """Flatness over the reference's (1.0 = as tonal as the data); None when either has none (silence)."""
+    if not (np.isfinite(flatness) and np.isfinite(reference)):
+        return None
+    return float(flatness / max(reference, 1e-9))
 
 
 def chroma(x: np.ndarray) -> np.ndarray:
@@ -116,7 +131,7 @@ def loudness_range(x: np.ndarray) -> float:
 
 
 UNCONDITIONAL = {"flatness": spectral_flatness, "key_clarity": key_clarity, "key_changes": key_changes,
-                 "onset_rate": onset_rate, "loudness_range_db": loudness_range}
+                 "onset_rate": onset_rate, "loudness_range_db": loudness_range, "silent": silent}
 
 
 def listen(clips: list[np.ndarray]) -> dict:
@@ -125,9 +140,15 @@ def listen(clips: list[np.ndarray]) -> dict:
 
 
 def summarise(rows: list[dict]) -> dict:
-    """Mean and spread of each measure over several clips."""
-    return {k: {"mean": float(np.mean([r[k] for r in rows])), "std": float(np.std([r[k] for r in rows]))}
-            for k in rows[0]} if rows else {}
+    """Mean and spread of each measure over the clips that have it (a silent clip has no flatness); a measure
+    no clip has is left out."""
+    summary = {}
+    for k in rows[0] if rows else ():
+        values = np.array([np.nan if r[k] is None else r[k] for r in rows], np.float64)
+        values = values[np.isfinite(values)]
+        if values.size:
+            summary[k] = {"mean": float(values.mean()), "std": float(values.std())}
+    return summary
 
 
 if __name__ == "__main__":

@@ -21,7 +21,15 @@ from ada import SAMPLE_RATE, audio, mulaw
 from ada.atomic import write_json
 from ada.dataset import Dataset, DatasetError, open_dataset
 from ada.encode import LevelEncoder
-from ada.measures import chroma_similarity, key_clarity, listen, log_mel_distance, log_stft_distance, spectral_flatness
+from ada.measures import (
+    chroma_similarity,
+    key_clarity,
+    listen,
+    log_mel_distance,
+    log_stft_distance,
+    noisiness,
+    spectral_flatness,
+)
 from ada.page import write_page
 from ada.stack import Stack, Temperatures, load_stack
 
@@ -126,10 +134,17 @@ def _measure_lines(measures: dict, corpus: dict) -> dict:
         c = corpus.get(name)
         lines[name.replace("_", " ")] = (f"{m['mean']:.3g} ± {m['std']:.2g}"
                                          + (f" (corpus {c['mean']:.3g} ± {c['std']:.2g})" if c else ""))
-    if corpus:
-        lines["noisiness (flatness over the corpus's)"] = round(measures["flatness"]["mean"]
-                                                                 / max(corpus["flatness"]["mean"], 1e-9), 2)
+    ratio = _noisiness(measures, corpus)
+    if ratio is not None:
+        lines["noisiness (flatness over the corpus's)"] = round(ratio, 2)
     return lines
+
+
+def _noisiness(measures: dict, reference: dict) -> float | None:
+    """Mean flatness over the reference's, from two summaries; None when either has none (no clips, or silence)."""
+    if "flatness" not in measures or "flatness" not in reference:
+        return None
+    return noisiness(measures["flatness"]["mean"], reference["flatness"]["mean"])
 
 
 def _remove_stale(out: Path, pattern: str, written: list[Path]) -> None:
@@ -215,7 +230,7 @@ def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]
                                                                temperatures, chunk))
         result = {"excerpt": label, "log_stft_to_original": log_stft_distance(clip, source),
                   "log_mel_to_original": log_mel_distance(clip, source),
-                  "noisiness": spectral_flatness(clip) / max(spectral_flatness(source), 1e-9),
+                  "noisiness": noisiness(spectral_flatness(clip), spectral_flatness(source)),
                   "chroma_to_original": chroma_similarity(clip, source),
                   # what the levels keep of the key bounds what samples drawn through them can show
                   "key_clarity": key_clarity(clip), "key_clarity_of_original": key_clarity(source)}
@@ -229,8 +244,9 @@ def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]
     meta = {**_describe(stack), "levels": levels, "temperature": temperatures.describe(prior=False), "seed": seed}
     for key in ("log_stft_to_original", "log_stft_to_unrelated", "log_mel_to_original", "log_mel_to_unrelated",
                 "noisiness", "chroma_to_original", "chroma_to_unrelated", "key_clarity", "key_clarity_of_original"):
-        if all(key in r for r in results):
-            meta[f"mean {key.replace('_', ' ')}"] = round(float(np.mean([r[key] for r in results])), 4)
+        values = [r[key] for r in results if r.get(key) is not None]  # a silent clip has no noisiness
+        if values and all(key in r for r in results):
+            meta[f"mean {key.replace('_', ' ')}"] = round(float(np.mean(values)), 4)
     page = write_page(out, f"ADA reconstructions: {stack.path.name}", meta, rows)
     write_json(out / "reconstructions.json", {**meta, "excerpts": results})
     _remove_stale(out, "original-*", [out / f"original-{n:02d}.wav" for n in range(len(excerpts))])
@@ -313,11 +329,11 @@ def continue_piece(stack_path, input, out, *, prompt_seconds: float, seconds: fl
     meta.update(_measure_lines(measures, corpus))
     for name, ref in (("prompt", prompt_measures), ("the original's continuation", original_measures)):
         for m in ("flatness", "key_clarity"):
-            if ref:
+            if m in ref:
                 meta[f"{m.replace('_', ' ')} of {name}"] = f"{ref[m]['mean']:.3g}"
-    if prompt_measures:
-        meta["noisiness (flatness over the prompt's)"] = round(measures["flatness"]["mean"]
-                                                               / max(prompt_measures["flatness"]["mean"], 1e-9), 2)
+    ratio = _noisiness(measures, prompt_measures)
+    if ratio is not None:
+        meta["noisiness (flatness over the prompt's)"] = round(ratio, 2)
     label = Path(input).name
     page_rows = [[(f"original: {label} from {offset:g} s", original, original_path)]]
     page_rows += [[(f"{p.stem}: prompt + {seconds:g} s sampled", c, p)] for p, c in zip(paths, clips, strict=True)]

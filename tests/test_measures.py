@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from ada import mulaw
 from ada.measures import (
     chroma_similarity,
     key_changes,
@@ -11,8 +12,11 @@ from ada.measures import (
     log_mel_distance,
     log_stft_distance,
     loudness_range,
+    noisiness,
     onset_rate,
+    silent,
     spectral_flatness,
+    summarise,
     window_keys,
 )
 
@@ -71,5 +75,24 @@ def test_onset_rate_and_loudness_range():
 
 def test_listen_gives_mean_and_spread_of_every_measure():
     summary = listen([chord(C_MAJOR, 2.0), chord(F_SHARP_MAJOR, 2.0)])
-    assert set(summary) == {"flatness", "key_clarity", "key_changes", "onset_rate", "loudness_range_db"}
+    assert set(summary) == {"flatness", "key_clarity", "key_changes", "onset_rate", "loudness_range_db", "silent"}
     assert all(set(v) == {"mean", "std"} for v in summary.values())
+
+
+def test_a_silent_clip_is_silent_not_noise():
+    """A sampler that draws silence (all zeros, or μ-law's smallest step) has drawn nothing to hear, not white
+    noise: it has no flatness, counts in the share of silent clips, and leaves the others' noisiness alone."""
+    x = chord(C_MAJOR, 4.0)
+    zeros = np.zeros(SR * 4)
+    lsb = mulaw.decode(np.where(np.arange(SR * 4) % 2, 127, 129))  # ±1 step of 8-bit μ-law: -75 dB
+    for quiet in (zeros, lsb):
+        assert np.isnan(spectral_flatness(quiet)) and silent(quiet) == 1.0
+    assert silent(x) == 0.0 and silent(0.01 * x) == 0.0  # music 40 dB down (about -55 dB) still sounds
+    summary = listen([x, zeros])
+    assert summary["flatness"] == {"mean": pytest.approx(spectral_flatness(x)), "std": 0.0}
+    assert summary["silent"]["mean"] == 0.5
+    assert summary["key_clarity"]["mean"] == pytest.approx(key_clarity(x) / 2)  # no key in silence
+    assert "flatness" not in listen([zeros, lsb])  # no clip has one: left out, not 1 or NaN
+    assert noisiness(0.02, 0.004) == pytest.approx(5.0)
+    assert noisiness(float("nan"), 0.004) is None and noisiness(0.02, float("nan")) is None
+    assert summarise([{"a": 1.0}, {"a": None}, {"a": 3.0}]) == {"a": {"mean": 2.0, "std": 1.0}}

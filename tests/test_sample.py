@@ -14,8 +14,9 @@ import soundfile as sf
 from ada import sample
 from ada.config import ConfigError
 from ada.dataset import open_dataset
-from ada.measures import key_clarity
+from ada.measures import key_clarity, listen
 from ada.page import write_page
+from ada.render import _measure_lines
 from ada.sample import Sampler, sample_naive
 from ada.stack import load_stack
 
@@ -251,3 +252,15 @@ def test_reconstruct_draws_excerpts_from_the_split_asked_for(micro_stack, piano,
             "--seconds", 0.25, "--out", tmp_path / "one")
     excerpts = json.loads((tmp_path / "one" / "reconstructions.json").read_text())["excerpts"]
     assert len(excerpts) == 3 and all("chroma_to_original" in e and "chroma_to_unrelated" not in e for e in excerpts)
+
+
+def test_page_lines_count_silent_samples_and_leave_them_out_of_the_noisiness():
+    t = np.arange(32000) / 16000
+    tone = 0.3 * np.sin(2 * np.pi * 440 * t) * np.exp(-t)
+    hiss = 0.05 * np.random.default_rng(0).standard_normal(t.size)
+    corpus = listen([tone])
+    lines = _measure_lines(listen([tone + hiss, np.zeros_like(t)]), corpus)
+    alone = _measure_lines(listen([tone + hiss]), corpus)
+    assert lines["noisiness (flatness over the corpus's)"] == alone["noisiness (flatness over the corpus's)"] > 1
+    assert lines["silent"].startswith("0.5 ") and alone["silent"].startswith("0 ")
+    assert "noisiness (flatness over the corpus's)" not in _measure_lines(listen([np.zeros_like(t)]), corpus)
