@@ -336,7 +336,7 @@ def cmd_continue(args) -> int:
     result = continue_piece(args.stack, args.input, args.out, prompt_seconds=args.prompt_seconds,
                             seconds=args.seconds, offset=args.offset, num=args.num, temperature=args.temperature,
                             seed=args.seed, chunk=args.chunk)
-    print(json.dumps({k: v for k, v in result.meta.items() if k.startswith(("noisiness", "flatness", "key"))},
+    print(json.dumps({k: v for k, v in result.meta.items() if k.startswith(("noisiness", "flatness", "key", "silent"))},
                      ensure_ascii=False))
     print(f"{args.num} continuations of {result.meta['prompt']} of {args.input}, {args.seconds:g} s each")
     print(f"listen: {result.page}")
