@@ -172,7 +172,8 @@ def write_dataset(root: str | os.PathLike, entries: list[dict], load: Callable[[
     """Pack the tokens of `entries` (in order) into shards, then write the index; returns the index.
 
     `load(entry)` gives an entry's tokens. Shards are named by their content, so rerunning over the
-    same inputs rewrites nothing; shards no longer referenced are removed after the index is written.
+    same inputs rewrites nothing; shards no longer referenced, and the temporary files of a killed run, are
+    removed after the index is written (the caller holds the folder's lock).
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
@@ -199,6 +200,8 @@ def write_dataset(root: str | os.PathLike, entries: list[dict], load: Callable[[
     for stale in root.glob("shard-*.npy"):
         if stale.name not in keep:
             stale.unlink()
+    for left in root.glob(".*.tmp"):  # a writer killed mid-write left it; every caller holds the folder's lock
+        left.unlink(missing_ok=True)
     return index
 
 

@@ -107,6 +107,17 @@ def test_rerun_reuses_everything_and_changes_nothing(recordings, tmp_path):
     assert not (out / ".work").exists()
 
 
+def test_a_rerun_removes_what_a_killed_writer_left_half_written(recordings, tmp_path):
+    """A SIGKILL between an atomic write's temporary file and its rename leaves the file behind."""
+    out = tmp_path / "out"
+    first = prepare([recordings], out, progress=False)
+    left = [out / f".{INDEX}.k1l2m3.tmp", out / f".{first.index['shards'][0]['name']}.x9y8z7.tmp"]
+    for p in left:
+        p.write_bytes(b"half")
+    assert prepare([recordings], out, progress=False).index == first.index
+    assert not any(p.exists() for p in left) and not list(out.glob(".*.tmp"))
+
+
 def test_killed_run_leaves_a_valid_dataset_and_resumes_to_the_clean_result(tmp_path):
     src = tmp_path / "src"
     for i in range(24):
