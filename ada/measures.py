@@ -37,8 +37,8 @@ def log_mel_distance(a: np.ndarray, b: np.ndarray, n_mels: int = 80) -> float:
 KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 HOP = 512  # 32 ms frames at 16 kHz
-QUIET_DB = 50.0  # frames this far below the clip's loudest are left out of the tonal measures
-SILENCE_DB = -70.0  # frames quieter than this (RMS, dB full scale) are silence: 8-bit μ-law's smallest step is -75
+QUIET_DB = 50.0  # frames this far below the clip's loudest are left out of the flatness and the loudness range
+SILENCE_DB = -70.0  # frames quieter (RMS, dB full scale) are silence: one step of 8-bit μ-law is -75, two -69
 
 
 def _voiced(x: np.ndarray, hop: int = HOP) -> np.ndarray:
@@ -124,10 +124,10 @@ def onset_rate(x: np.ndarray) -> float:
 
 
 def loudness_range(x: np.ndarray) -> float:
-    """dB between the 95th and the 10th percentile of the sounding frames' RMS level."""
+    """dB between the 95th and the 10th percentile of the sounding frames' RMS level (NaN for a silent clip)."""
     rms = librosa.feature.rms(y=np.asarray(x, np.float32), frame_length=2048, hop_length=HOP)[0]
     db = 20 * np.log10(np.maximum(rms, 1e-10))[_voiced(x)[: len(rms)]]
-    return float(np.percentile(db, 95) - np.percentile(db, 10)) if db.size else 0.0
+    return float(np.percentile(db, 95) - np.percentile(db, 10)) if db.size else float("nan")
 
 
 UNCONDITIONAL = {"flatness": spectral_flatness, "key_clarity": key_clarity, "key_changes": key_changes,
@@ -135,8 +135,10 @@ UNCONDITIONAL = {"flatness": spectral_flatness, "key_clarity": key_clarity, "key
 
 
 def listen(clips: list[np.ndarray]) -> dict:
-    """Each measure of UNCONDITIONAL over several clips: {name: {"mean", "std"}} (no reference needed)."""
-    return summarise([{name: fn(c) for name, fn in UNCONDITIONAL.items()} for c in clips])
+    """Each measure of UNCONDITIONAL over several clips: {name: {"mean", "std"}} (no reference needed). A silent
+    clip counts in `silent` alone: it has no flatness, key or pace to average."""
+    return summarise([{name: fn(c) for name, fn in UNCONDITIONAL.items()} if not silent(c)
+                      else {name: 1.0 if name == "silent" else None for name in UNCONDITIONAL} for c in clips])
 
 
 def summarise(rows: list[dict]) -> dict:
