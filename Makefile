@@ -36,7 +36,7 @@ ADA := $(BIN)/ada
 .PHONY: setup system-deps lint test test-fast data data-full notes-data notes-chorales clean train-level1 \
         encode-level1 train-level2 encode-level2 train-level2-pbt train-prior stack sample reconstruct continue listen \
         demo reproduce-small reproduce-musicvae bench bench-gpu profile data-medium listen-stack \
-        shipped-pages train-shipped ship sweep-level1 sweep-level2 sweep-prior sweep-temperature
+        shipped-pages train-shipped ship ship-card sweep-level1 sweep-level2 sweep-prior sweep-temperature
 
 setup: $(VENV)/.installed system-deps
 
@@ -191,39 +191,58 @@ train-shipped: $(MEDIUM)/index.json
 	  PRIOR=$(SHIP_RUNS)/$(SHIP_PRIOR) PRIOR_CONFIG=experiments/$(SHIP_PRIOR).py \
 	  TRAIN_ARGS="--config.train.steps=$(SHIP_STEPS) $(TRAIN_ARGS)" PRIOR_ARGS="--config.train.steps=$(SHIP_PRIOR_STEPS)"
 
-# The pages are rendered from the export itself (bfloat16 parameters draw other samples than the workdirs'), at the
-# shipped temperatures and, by the sweep, at others, then the export is written again with their measures and the
-# temperature sweep in its card.
+# `make ship` exports the trained workdirs into $(SHIPPED), then `make ship-card` measures the export itself
+# (bfloat16 parameters draw other samples than the workdirs') at the shipped temperatures and, by the sweep, at
+# others, and writes the export again with their measures and the temperature sweep in its card. An export of an
+# export keeps its steps and training times, so `make ship-card` alone measures a shipped stack again (or at another
+# SHIP_TEMPERATURE) without its workdirs; SHIP_HARDWARE names where it was trained. Pages are in folders named by
+# their temperature, and one drawn since the parameters were exported is not drawn again: a rerun continues.
 SHIP_TEMPERATURE ?= 0.2,0.3,1
-SHIP_NUM ?= 32
-SHIP_EXPORT = $(ADA) export --stack $(SHIP_RUNS)/stack.json --out $(SHIPPED) --overwrite --hardware "$(SHIP_HARDWARE)" \
-  --temperature $(SHIP_TEMPERATURE)
+SHIP_NUM ?= 96
+SHIP_EXPORT = $(ADA) export --out $(SHIPPED) --overwrite --hardware "$(SHIP_HARDWARE)" --temperature $(SHIP_TEMPERATURE)
+# $(call fresh,JSON,PARAMETERS): true when the page JSON was written after the parameters it was drawn from (an
+# export onto itself leaves them as they are; `make ship` writes them anew)
+fresh = test $(1) -nt $(2)
+SHIPPED_PARAMS = $(SHIPPED)/level1/params.npz
 # (make expands a recipe before running it: what a step makes cannot be tested for by a later step's $(wildcard))
 TINY_DEMO = $(wildcard $(RUNS)/demo/samples)
 ship: train-shipped $(SMALL)/index.json
-	$(SHIP_EXPORT)
-	$(MAKE) --no-print-directory sample reconstruct STACK=$(SHIPPED)/stack.json OUT=$(SHIP_RUNS)/pages NUM=$(SHIP_NUM)
-	$(MAKE) --no-print-directory sweep-temperature
-	$(if $(TINY_DEMO),$(MAKE) --no-print-directory sample reconstruct STACK=$(STACK) NUM=$(SHIP_NUM) \
-	  OUT=$(RUNS)/demo-shipped-temperature TEMPERATURE=$(SHIP_TEMPERATURE))
-	$(if $(TINY_DEMO),$(MAKE) --no-print-directory sample reconstruct STACK=$(STACK) NUM=$(SHIP_NUM) \
-	  OUT=$(RUNS)/demo-t1 TEMPERATURE=1)
-	$(SHIP_EXPORT) --measured "shipped=$(SHIP_RUNS)/pages" --measured "shipped at temperature 1=$(SHIP_RUNS)/temperature/1" \
-	  $(if $(TINY_DEMO),--measured "tiny demo at the shipped temperatures=$(RUNS)/demo-shipped-temperature" \
-	    --measured "tiny demo at temperature 1=$(RUNS)/demo-t1") \
-	  --sweep $(SHIP_RUNS)/temperature
+	$(SHIP_EXPORT) --stack $(SHIP_RUNS)/stack.json
+	$(MAKE) --no-print-directory ship-card
 	$(BIN)/python -c "import soundfile as sf; x, r = sf.read('$(INPUT)'); sf.write('$(SHIPPED)/excerpt.flac', x[8 * r:20 * r], r)"
+
+SHIP_PAGES = $(SHIP_RUNS)/temperature
+TINY_PAGES = $(RUNS)/demo-temperature
+ship-card: setup $(SMALL)/index.json
+	@test -f $(SHIPPED)/stack.json || { echo "error: no exported stack in $(SHIPPED); make ship makes one"; exit 1; }
+	$(MAKE) --no-print-directory sweep-temperature SWEEP_STACK="$(SHIP_TEMPERATURE) $(SWEEP_STACK)"
+	@$(call fresh,$(SHIP_PAGES)/$(SHIP_TEMPERATURE)/reconstructions/reconstructions.json,$(SHIPPED_PARAMS)) || \
+	  $(MAKE) --no-print-directory reconstruct STACK=$(SHIPPED)/stack.json TEMPERATURE=$(SHIP_TEMPERATURE) \
+	    OUT=$(SHIP_PAGES)/$(SHIP_TEMPERATURE)
+	@for t in $(if $(TINY_DEMO),$(SHIP_TEMPERATURE) 1); do \
+	  $(call fresh,$(TINY_PAGES)/$$t/samples/samples.json,$(STACK)) || $(MAKE) --no-print-directory sample \
+	    STACK=$(STACK) NUM=$(SHIP_NUM) OUT=$(TINY_PAGES)/$$t TEMPERATURE=$$t || exit 1; \
+	  $(call fresh,$(TINY_PAGES)/$$t/reconstructions/reconstructions.json,$(STACK)) || $(MAKE) --no-print-directory \
+	    reconstruct STACK=$(STACK) OUT=$(TINY_PAGES)/$$t TEMPERATURE=$$t || exit 1; done
+	$(SHIP_EXPORT) --stack $(SHIPPED)/stack.json --measured "shipped=$(SHIP_PAGES)/$(SHIP_TEMPERATURE)" \
+	  --measured "shipped at temperature 1=$(SHIP_PAGES)/1" \
+	  $(if $(TINY_DEMO),--measured "tiny demo at the shipped temperatures=$(TINY_PAGES)/$(SHIP_TEMPERATURE)" \
+	    --measured "tiny demo at temperature 1=$(TINY_PAGES)/1") \
+	  --sweep $(SHIP_PAGES)
 
 # The sweep that chose SHIP_TEMPERATURE, on the exported stack: reconstructions (level 1 alone) at each of
 # SWEEP_LEVEL1, SHIP_NUM samples at each per-model setting of SWEEP_STACK (levels bottom first, then the prior), each
-# in a folder named by its setting (both lists hold 1: its folder is the card's "shipped at temperature 1").
+# in a folder named by its setting (both lists hold 1: its folder is the card's "shipped at temperature 1"; `make
+# ship-card` adds SHIP_TEMPERATURE to the second).
 SWEEP_LEVEL1 ?= 1 0.8 0.6 0.4 0.3 0.2 0.1
-SWEEP_STACK ?= 1 0.3,1,1 0.3,0.6,1 0.3,0.3,1 0.2,0.6,1 0.2,0.3,1 0.3,0.6,0.8
+SWEEP_STACK ?= 1 0.3,0.6,1 0.2,0.6,1 0.2,0.3,1 0.1,0.1,0.9 0.2,0.3,0.8 0.2,0.3,0.9 0.2,0.3,1.1
 sweep-temperature: setup $(SMALL)/index.json
-	@for t in $(SWEEP_LEVEL1); do $(MAKE) --no-print-directory reconstruct STACK=$(SHIPPED)/stack.json TEMPERATURE=$$t \
-	  OUT=$(SHIP_RUNS)/temperature/$$t || exit 1; done
-	@for t in $(SWEEP_STACK); do $(MAKE) --no-print-directory sample STACK=$(SHIPPED)/stack.json TEMPERATURE=$$t \
-	  NUM=$(SHIP_NUM) OUT=$(SHIP_RUNS)/temperature/$$t || exit 1; done
+	@for t in $(sort $(SWEEP_LEVEL1)); do \
+	  $(call fresh,$(SHIP_PAGES)/$$t/reconstructions/reconstructions.json,$(SHIPPED_PARAMS)) || $(MAKE) \
+	    --no-print-directory reconstruct STACK=$(SHIPPED)/stack.json TEMPERATURE=$$t OUT=$(SHIP_PAGES)/$$t || exit 1; done
+	@for t in $(sort $(SWEEP_STACK)); do \
+	  $(call fresh,$(SHIP_PAGES)/$$t/samples/samples.json,$(SHIPPED_PARAMS)) || $(MAKE) --no-print-directory \
+	    sample STACK=$(SHIPPED)/stack.json TEMPERATURE=$$t NUM=$(SHIP_NUM) OUT=$(SHIP_PAGES)/$$t || exit 1; done
 
 # The short sweep that chose the shipped level 1's size: each size of local model trained for SWEEP_MINUTES of wall
 # time on the medium corpus (SIGTERM checkpoints and stops it; a finished size is not run again), then measured side

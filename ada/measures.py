@@ -142,14 +142,14 @@ def listen(clips: list[np.ndarray]) -> dict:
 
 
 def summarise(rows: list[dict]) -> dict:
-    """Mean and spread of each measure over the clips that have it (a silent clip has no flatness); a measure
-    no clip has is left out."""
+    """Mean, spread and count of each measure over the clips that have it (a silent clip has no flatness); a
+    measure no clip has is left out. The count gives a mean's standard error, std / sqrt(n)."""
     summary = {}
     for k in rows[0] if rows else ():
         values = np.array([np.nan if r[k] is None else r[k] for r in rows], np.float64)
         values = values[np.isfinite(values)]
         if values.size:
-            summary[k] = {"mean": float(values.mean()), "std": float(values.std())}
+            summary[k] = {"mean": float(values.mean()), "std": float(values.std()), "n": int(values.size)}
     return summary
 
 

@@ -52,7 +52,7 @@ def save_member(trained, out: Path, dtype: str = "bfloat16") -> dict:
     before = _member(trained.workdir)  # an export of an export keeps where and how long it was trained
     member = {"step": trained.step, "dtype": dtype, "bfloat16": narrowed,
               "source": before.get("source", str(trained.workdir)), "train_seconds": _train_seconds(trained.workdir),
-              "parameters": int(sum(v.size for v in arrays.values()))}
+              "parameters": int(sum(v.size for v in arrays.values())), "data": _data_line(trained.config, before)}
     write_json(out / MEMBER, member)
     return member
 
@@ -83,6 +83,11 @@ def export_stack(stack, out: Path, dtype: str = "bfloat16", overwrite: bool = Fa
         raise ConfigError(f"{out}: already holds an exported stack; pass --overwrite to replace it")
     names = [f"level{i}" for i in range(1, len(stack.levels) + 1)] + (["prior"] if stack.prior else [])
     for name, member in zip(names, [*stack.levels, *([stack.prior] if stack.prior else [])], strict=True):
+        if _is_itself(member, out / name, dtype):  # an export onto itself (a new card or temperature) leaves
+            record = _member(out / name)          # its parameters as they are, and records what it was trained on
+            if record.get("data") != _data_line(member.config, record):
+                write_json(out / name / MEMBER, {**record, "data": _data_line(member.config, record)})
+            continue
         staging = out / f".{name}.partial"
         shutil.rmtree(staging, ignore_errors=True)
         save_member(member, staging, dtype)
@@ -93,12 +98,20 @@ def export_stack(stack, out: Path, dtype: str = "bfloat16", overwrite: bool = Fa
     return out / "stack.json"
 
 
-def _data_line(config) -> str:
+def _is_itself(member, folder: Path, dtype: str) -> bool:
+    """Whether `member` was loaded from `folder`, stored as `dtype`: writing it again would change nothing."""
+    return (is_exported(member.workdir) and Path(member.workdir).resolve() == folder.resolve()
+            and _member(folder).get("dtype") == dtype)
+
+
+def _data_line(config, member: dict | None = None) -> str:
+    """The training data's name and size, from its index; where the data is not on this machine, the line an
+    earlier export recorded in member.json."""
     from ada.dataset import read_index
 
     index, name = read_index(config.data.path), Path(config.data.path).name
     if not index or "files" not in index:
-        return f"`{name}`"
+        return (member or {}).get("data") or f"`{name}`"
     hours = sum(f["length"] for f in index["files"]) / float(index["rate"]) / 3600
     return f"`{name}` ({len(index['files'])} files, {hours:.2f} h at {float(index['rate']):g} tokens/s)"
 
@@ -129,10 +142,11 @@ def _train_time(workdir: Path) -> str:
     return f"{seconds / 60:.0f} min" if seconds else "–"
 
 
+NOISINESS = "noisiness (flatness over the corpus's)"
 SOUND_ROWS = (  # (row label, page file, key: a measure name in its "measures", or a top-level figure)
     ("samples: temperature", "samples/samples.json", "temperature"),
-    ("samples: noisiness (flatness over the corpus's)", "samples/samples.json",
-     "noisiness (flatness over the corpus's)"),
+    ("samples: count", "samples/samples.json", "samples"),
+    ("samples: noisiness (flatness over the corpus's)", "samples/samples.json", NOISINESS),
     ("samples: key clarity", "samples/samples.json", "key_clarity"),
     ("samples: key changes", "samples/samples.json", "key_changes"),
     ("samples: onset rate (/s)", "samples/samples.json", "onset_rate"),
@@ -145,13 +159,25 @@ SOUND_ROWS = (  # (row label, page file, key: a measure name in its "measures", 
 )
 
 
+def _mean_and_error(mean: float, std: float, n: int | None, scale: float = 1.0) -> str:
+    """A mean ± its standard error (the pages' std is over the n clips themselves, so std / sqrt(n - 1)): the card
+    sets stacks side by side, and a draw of 32 samples moves a mean by about that much. Pages written before
+    measures counted their clips give the mean alone."""
+    if not n or n < 2:
+        return f"{mean / scale:.3g}"
+    return f"{mean / scale:.3g} ± {std / math.sqrt(n - 1) / scale:.2g}"
+
+
 def _spread(m: dict) -> str:
-    return f"{m['mean']:.3g} ± {m['std']:.2g}"
+    return _mean_and_error(m["mean"], m["std"], m.get("n"))
 
 
 def _cell(page: dict, key: str) -> str:
     if key in page.get("measures", {}):
         return _spread(page["measures"][key])
+    flatness, corpus = page.get("measures", {}).get("flatness"), page.get("corpus_measures", {}).get("flatness")
+    if key == NOISINESS and flatness and corpus:  # the samples' flatness, in units of the corpus's
+        return _mean_and_error(flatness["mean"], flatness["std"], flatness.get("n"), corpus["mean"])
     value = page.get(key)
     if value is None:
         return "–"
@@ -159,12 +185,15 @@ def _cell(page: dict, key: str) -> str:
 
 
 def _corpus_cell(page: dict, key: str, label: str) -> str:
+    corpus = page.get("corpus_measures", {})
     if key == "temperature":  # a setting of the run, not a measure the corpus has
         return ""
+    if key == "samples":  # the excerpts measured: every one has a share of silence
+        return str(corpus["silent"]["n"]) if "n" in corpus.get("silent", {}) else "–"
     if "noisiness" in label:
         return "1"  # by definition: flatness over the reference's
-    if key in page.get("corpus_measures", {}):
-        return _spread(page["corpus_measures"][key])
+    if key in corpus:
+        return _spread(corpus[key])
     return "–"
 
 
@@ -201,9 +230,13 @@ def sweep_table(folder: Path) -> list[str]:
             continue
         lines += [f"| {kind} at | {' | '.join(label.split(': ', 1)[1] for label, _, _ in rows[1:])} |",
                   "|---" * len(rows) + "|"]
+        seen = set()  # the same setting twice (a shipped setting's reconstructions sample level 1 alone) is one row
         for run in runs:
             page = json.loads((run / rows[0][1]).read_text())
-            lines.append(f"| {_cell(page, 'temperature')} | {' | '.join(_cell(page, key) for _, _, key in rows[1:])} |")
+            if _cell(page, "temperature") not in seen:
+                seen.add(_cell(page, "temperature"))
+                lines.append(f"| {_cell(page, 'temperature')} | "
+                             f"{' | '.join(_cell(page, key) for _, _, key in rows[1:])} |")
         lines.append("")
     return lines
 
@@ -222,12 +255,14 @@ def model_card(stack, measured: dict[str, Path], hardware: str, sweep: Path | No
         params = sum(math.prod(x.shape) for x in jax.tree.leaves(m.variables))
         what = (f"ADA level, hop {m.spec.hop}, {m.spec.code_vocab} codes, {m.config.model.quantiser.kind}"
                 if m.spec.is_level else "WaveNet prior")
-        lines.append(f"| {role} | {what} | {m.step} | {params:,} | {_data_line(m.config)} | "
+        lines.append(f"| {role} | {what} | {m.step} | {params:,} | {_data_line(m.config, _member(m.workdir))} | "
                      f"{_train_time(m.workdir)} |")
     lines += ["", "Configs: each member's `config.json` beside its `params.npz`. Sampled at temperature "
               f"{stack.temperatures.describe()} (`stack.json`; `--temperature` overrides it).", ""]
     if measured:
-        lines += ["## How it sounds", "", *sound_table(measured), ""]
+        lines += ["## How it sounds", "", "Each measure of the samples is a mean ± its standard error over the samples "
+                  "(or corpus excerpts) its column counts; reconstructions are means over the excerpts.", "",
+                  *sound_table(measured), ""]
     if sweep:
         lines += ["## Sampling temperature", "", "The same pages at each temperature tried (one number: every model; "
                   "a reconstruction samples level 1 alone):", "", *sweep_table(sweep)]

@@ -156,15 +156,17 @@ def _remove_stale(out: Path, pattern: str, written: list[Path]) -> None:
 
 
 def excerpts_from(data, split: str, count: int, frames: int) -> list[tuple[str, np.ndarray]]:
-    """`count` excerpts of `frames` tokens, spread over the files of a split (deterministic)."""
+    """`count` excerpts of `frames` tokens, spread over the files of a split (deterministic): fewer excerpts than
+    files take files evenly across the index, not its first ones (a corpus lists its works by composer, so the
+    first 32 of the medium corpus are all Bach chorales); more take each file in turn, at evenly spaced starts."""
     ds = data if isinstance(data, Dataset) else open_dataset(data)
     files = [f for f in ds.split(split) if f["length"] >= frames]
     if not files:
         raise DatasetError(f"{ds.root}: no {split} file is {frames / ds.rate:.1f} s long")
     picks = []
     for i in range(count):
-        f = files[i % len(files)]
-        slot = i // len(files)
+        f = files[i * len(files) // count] if count < len(files) else files[i % len(files)]
+        slot = 0 if count < len(files) else i // len(files)
         start = (slot + 1) * (f["length"] - frames) // (count // len(files) + 2)
         picks.append((f"{Path(f['path']).stem} @ {start / ds.rate:.1f} s",
                       np.asarray(ds.tokens(f)[start : start + frames])))

@@ -151,7 +151,7 @@ def test_ada_continue_on_a_wav_end_to_end(micro_stack, tmp_path):
     meta = json.loads((out / "continuations.json").read_text())
     assert meta["files"] == ["continuation-00.wav", "continuation-01.wav"]
     for name in ("flatness", "key_clarity", "key_changes", "onset_rate", "loudness_range_db"):
-        assert set(meta["measures"][name]) == {"mean", "std"} and name in meta["prompt_measures"]
+        assert set(meta["measures"][name]) == {"mean", "std", "n"} and name in meta["prompt_measures"]
     assert meta["corpus_measures"] and meta["noisiness (flatness over the prompt's)"] > 0
     assert meta["prompt_seconds"] == pytest.approx(0.4, abs=64 / SAMPLE_RATE)
     for f in meta["files"]:

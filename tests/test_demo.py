@@ -38,5 +38,5 @@ def test_demo_pipeline_end_to_end(piano, tmp_path):
     assert 0 < excerpt["chroma_to_original"] <= 1 and 0 < excerpt["chroma_to_unrelated"] <= 1
     drawn = json.loads((samples / "samples.json").read_text())
     for name in ("flatness", "key_clarity", "key_changes", "onset_rate", "loudness_range_db"):
-        assert set(drawn["measures"][name]) == {"mean", "std"} and name in drawn["corpus_measures"]
+        assert set(drawn["measures"][name]) == {"mean", "std", "n"} and name in drawn["corpus_measures"]
     assert drawn["noisiness (flatness over the corpus's)"] > 0

@@ -76,7 +76,7 @@ def test_onset_rate_and_loudness_range():
 def test_listen_gives_mean_and_spread_of_every_measure():
     summary = listen([chord(C_MAJOR, 2.0), chord(F_SHARP_MAJOR, 2.0)])
     assert set(summary) == {"flatness", "key_clarity", "key_changes", "onset_rate", "loudness_range_db", "silent"}
-    assert all(set(v) == {"mean", "std"} for v in summary.values())
+    assert all(set(v) == {"mean", "std", "n"} and v["n"] == 2 for v in summary.values())
 
 
 def test_a_silent_clip_is_silent_not_noise():
@@ -89,12 +89,12 @@ def test_a_silent_clip_is_silent_not_noise():
         assert np.isnan(spectral_flatness(quiet)) and silent(quiet) == 1.0
     assert silent(x) == 0.0 and silent(0.01 * x) == 0.0  # music 40 dB down (about -55 dB) still sounds
     summary = listen([x, zeros])
-    assert summary["flatness"] == {"mean": pytest.approx(spectral_flatness(x)), "std": 0.0}
-    assert summary["silent"]["mean"] == 0.5
+    assert summary["flatness"] == {"mean": pytest.approx(spectral_flatness(x)), "std": 0.0, "n": 1}
+    assert summary["silent"]["mean"] == 0.5 and summary["silent"]["n"] == 2
     for name in ("key_clarity", "key_changes", "onset_rate", "loudness_range_db"):  # silence adds nothing to these
         assert summary[name] == listen([x])[name]
     assert np.isnan(loudness_range(zeros))
     assert "flatness" not in listen([zeros, lsb])  # no clip has one: left out, not 1 or NaN
     assert noisiness(0.02, 0.004) == pytest.approx(5.0)
     assert noisiness(float("nan"), 0.004) is None and noisiness(0.02, float("nan")) is None
-    assert summarise([{"a": 1.0}, {"a": None}, {"a": 3.0}]) == {"a": {"mean": 2.0, "std": 1.0}}
+    assert summarise([{"a": 1.0}, {"a": None}, {"a": 3.0}]) == {"a": {"mean": 2.0, "std": 1.0, "n": 2}}

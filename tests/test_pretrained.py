@@ -4,6 +4,7 @@ asked), a stack file naming the exported folders samples as the workdirs do, and
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jax
 import ml_dtypes
@@ -124,24 +125,36 @@ def test_the_export_ships_the_temperatures_it_is_given_and_the_card_says_them(mi
     assert not (tmp_path / "bad" / "stack.json").exists()
 
 
-def test_the_card_gives_each_corpus_its_own_column(tmp_path):
-    def page(folder, key, corpus_key):
+def test_the_card_gives_each_corpus_its_own_column_and_each_mean_its_standard_error(tmp_path):
+    def page(folder, key, corpus_key, n=4):
         (folder / "samples").mkdir(parents=True)
-        m = {"key_clarity": {"mean": key, "std": 0.1}}
+        m = {"key_clarity": {"mean": key, "std": 0.1, "n": n}, "flatness": {"mean": 0.006, "std": 0.004, "n": n},
+             "silent": {"mean": 0.0, "std": 0.0, "n": n}}
+        corpus = {"key_clarity": {"mean": corpus_key, "std": 0.1, "n": 16}, "flatness": {"mean": 0.004, "std": 0.002,
+                  "n": 16}, "silent": {"mean": 0.0, "std": 0.0, "n": 16}}
         (folder / "samples" / "samples.json").write_text(json.dumps(
-            {"temperature": 1.0, "measures": m, "corpus_measures": {"key_clarity": {"mean": corpus_key, "std": 0.1}}}))
+            {"temperature": 1.0, "samples": n, "noisiness (flatness over the corpus's)": 1.5, "measures": m,
+             "corpus_measures": corpus}))
 
     page(tmp_path / "a", 0.6, 0.8)
-    page(tmp_path / "b", 0.5, 0.7)
+    page(tmp_path / "b", 0.5, 0.7, n=16)
     page(tmp_path / "c", 0.55, 0.8)
     lines = pretrained.sound_table({"a": tmp_path / "a", "b": tmp_path / "b", "c": tmp_path / "c"})
     assert lines[0] == "| measure | a | b | c | corpus of a, c | corpus of b |"
-    assert "| samples: key clarity | 0.6 ± 0.1 | 0.5 ± 0.1 | 0.55 ± 0.1 | 0.8 ± 0.1 | 0.7 ± 0.1 |" in lines
+    # a spread of 0.1 over 4 clips puts their mean within 0.1 / sqrt(3) = 0.058; over 16, 0.1 / sqrt(15) = 0.026
+    assert "| samples: key clarity | 0.6 ± 0.058 | 0.5 ± 0.026 | 0.55 ± 0.058 | 0.8 ± 0.026 | 0.7 ± 0.026 |" in lines
+    # flatness 0.006 ± 0.004 / sqrt(3) over the corpus's 0.004: noisiness 1.5 ± 0.58
+    assert "| samples: noisiness (flatness over the corpus's) | 1.5 ± 0.58 | 1.5 ± 0.26 | 1.5 ± 0.58 | 1 | 1 |" in lines
+    assert "| samples: count | 4 | 16 | 4 | 16 | 16 |" in lines
     assert "| samples: temperature | 1 | 1 | 1 |  |  |" in lines
+    old = tmp_path / "old" / "samples"  # a page from before measures counted their clips: the mean alone
+    old.mkdir(parents=True)
+    (old / "samples.json").write_text(json.dumps({"measures": {"key_clarity": {"mean": 0.6, "std": 0.1}}}))
+    assert "| samples: key clarity | 0.6 | – |" in pretrained.sound_table({"old": old.parent})
 
 
 def test_a_temperature_sweep_is_a_row_per_setting(tmp_path):
-    for name, t, noisiness in (("t1", 1.0, 11.2), ("t0.3", 0.3, 2.9)):
+    for name, t, noisiness in (("t1", 1.0, 11.2), ("t0.3", 0.3, 2.9), ("t0.3,0.6,1", 0.3, 2.9)):
         (tmp_path / name / "reconstructions").mkdir(parents=True)
         (tmp_path / name / "reconstructions" / "reconstructions.json").write_text(json.dumps(
             {"temperature": t, "mean noisiness": noisiness, "mean chroma to original": 0.97,
@@ -152,3 +165,28 @@ def test_a_temperature_sweep_is_a_row_per_setting(tmp_path):
                         "log-mel distance |")
     assert lines[2:4] == ["| 0.3 | 2.9 | 0.97 | 1.1 |", "| 1 | 11.2 | 0.97 | 1.1 |"]
     assert len(lines) == 5 and lines[4] == ""
+
+
+def test_an_export_onto_itself_keeps_its_parameters_and_the_size_of_its_data(micro_stack, tmp_path):
+    """`make ship-card` writes a new card into the export it measured: the parameters stay as they are (pages drawn
+    since are still current), and the card still says what each model was trained on where the data is gone."""
+    out = tmp_path / "shipped"
+    run_ada("export", "--stack", micro_stack, "--out", out)
+    params = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob(pretrained.PARAMS)}
+    record = json.loads((out / "level1" / pretrained.MEMBER).read_text())
+    data = Path(load_stack(micro_stack).levels[0].config.data.path)
+    assert record["data"].startswith(f"`{data.name}` (") and " files, " in record["data"]
+    card_line = next(r for r in (out / "MODEL_CARD.md").read_text().splitlines() if r.startswith("| level 1 |"))
+    for config in out.glob("*/config.json"):  # the data is not on this machine any more
+        c = json.loads(config.read_text())
+        c["data"]["path"] = str(tmp_path / "gone" / Path(c["data"]["path"]).name)
+        config.write_text(json.dumps(c))
+
+    run_ada("export", "--stack", out / "stack.json", "--out", out, "--overwrite", "--temperature", "0.5")
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob(pretrained.PARAMS)} == params
+    assert json.loads((out / "stack.json").read_text())["temperature"] == 0.5
+    assert card_line in (out / "MODEL_CARD.md").read_text().splitlines()  # files and hours, from member.json
+    run_ada("export", "--stack", out / "stack.json", "--out", out, "--overwrite", "--dtype", "float32")
+    for p in params:  # another storage is written anew
+        assert json.loads((p.parent / pretrained.MEMBER).read_text())["dtype"] == "float32"
+        assert p.stat().st_mtime_ns > params[p][1]

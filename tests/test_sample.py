@@ -16,7 +16,7 @@ from ada.config import ConfigError
 from ada.dataset import open_dataset
 from ada.measures import key_clarity, listen
 from ada.page import write_page
-from ada.render import _measure_lines
+from ada.render import _measure_lines, excerpts_from
 from ada.sample import Sampler, sample_naive
 from ada.stack import load_stack
 
@@ -252,6 +252,17 @@ def test_reconstruct_draws_excerpts_from_the_split_asked_for(micro_stack, piano,
             "--seconds", 0.25, "--out", tmp_path / "one")
     excerpts = json.loads((tmp_path / "one" / "reconstructions.json").read_text())["excerpts"]
     assert len(excerpts) == 3 and all("chroma_to_original" in e and "chroma_to_unrelated" not in e for e in excerpts)
+
+
+def test_excerpts_spread_over_the_whole_split_however_few(token_dataset):
+    """A corpus lists its works by composer: excerpts from its first files alone would measure one composer."""
+    ds = open_dataset(token_dataset([64000] * 10))
+    files = ds.split("train")
+    which = [int(tokens[0]) // 10 for _, tokens in excerpts_from(ds, "train", 3, 16000)]  # file i holds 10 i + 1
+    assert which == [int(files[j]["path"][4:]) for j in (0, 3, 6)]
+    many = excerpts_from(ds, "train", 2 * len(files) + 1, 16000)  # more than the files: each in turn, then again
+    assert [int(t[0]) // 10 for _, t in many[: len(files)]] == [int(f["path"][4:]) for f in files]
+    assert len({name for name, _ in many}) == len(many)  # at other starts the second time round
 
 
 def test_page_lines_count_silent_samples_and_leave_them_out_of_the_noisiness():
