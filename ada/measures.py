@@ -143,7 +143,8 @@ def listen(clips: list[np.ndarray]) -> dict:
 
 def summarise(rows: list[dict]) -> dict:
     """Mean, spread and count of each measure over the clips that have it (a silent clip has no flatness); a
-    measure no clip has is left out. The count gives a mean's standard error, std / sqrt(n)."""
+    measure no clip has is left out. The spread is over the clips themselves (ddof 0); with the count it gives
+    a mean's standard error, std / sqrt(n - 1)."""
     summary = {}
     for k in rows[0] if rows else ():
         values = np.array([np.nan if r[k] is None else r[k] for r in rows], np.float64)
