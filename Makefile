@@ -196,14 +196,18 @@ train-shipped: $(MEDIUM)/index.json
 # others, and writes the export again with their measures and the temperature sweep in its card. An export of an
 # export keeps its steps and training times, so `make ship-card` alone measures a shipped stack again (or at another
 # SHIP_TEMPERATURE) without its workdirs; SHIP_HARDWARE names where it was trained. Pages are in folders named by
-# their temperature, and one drawn since the parameters were exported is not drawn again: a rerun continues.
+# their count, length and temperature, and one drawn since the parameters were exported (or, for the tiny stack,
+# trained) is not drawn again: a rerun continues. The card leaves out sweep pages older than the parameters.
 SHIP_TEMPERATURE ?= 0.2,0.3,1
 SHIP_NUM ?= 96
-SHIP_EXPORT = $(ADA) export --out $(SHIPPED) --overwrite --hardware "$(SHIP_HARDWARE)" --temperature $(SHIP_TEMPERATURE)
-# $(call fresh,JSON,PARAMETERS): true when the page JSON was written after the parameters it was drawn from (an
-# export onto itself leaves them as they are; `make ship` writes them anew)
-fresh = test $(1) -nt $(2)
-SHIPPED_PARAMS = $(SHIPPED)/level1/params.npz
+SHIP_DTYPE ?= bfloat16
+SHIP_EXPORT = $(ADA) export --out $(SHIPPED) --overwrite --hardware "$(SHIP_HARDWARE)" --temperature $(SHIP_TEMPERATURE) \
+  --dtype $(SHIP_DTYPE)
+# $(call fresh,JSON,INPUTS): true when the page JSON was written after every file of INPUTS (the parameters it was
+# drawn from: an export onto itself leaves them as they are, `make ship` writes them anew)
+fresh = test -f $(1) && ! find $(2) -newer $(1) 2>/dev/null | grep -q .
+SHIPPED_PARAMS = $(SHIPPED)/*/params.npz
+TINY_INPUTS = $(STACK) $(LEVEL1) $(LEVEL2) $(PRIOR)
 # (make expands a recipe before running it: what a step makes cannot be tested for by a later step's $(wildcard))
 TINY_DEMO = $(wildcard $(RUNS)/demo/samples)
 ship: train-shipped $(SMALL)/index.json
@@ -211,8 +215,8 @@ ship: train-shipped $(SMALL)/index.json
 	$(MAKE) --no-print-directory ship-card
 	$(BIN)/python -c "import soundfile as sf; x, r = sf.read('$(INPUT)'); sf.write('$(SHIPPED)/excerpt.flac', x[8 * r:20 * r], r)"
 
-SHIP_PAGES = $(SHIP_RUNS)/temperature
-TINY_PAGES = $(RUNS)/demo-temperature
+SHIP_PAGES = $(SHIP_RUNS)/pages-$(SHIP_NUM)x$(SECONDS)s
+TINY_PAGES = $(RUNS)/demo-pages-$(SHIP_NUM)x$(SECONDS)s
 ship-card: setup $(SMALL)/index.json
 	@test -f $(SHIPPED)/stack.json || { echo "error: no exported stack in $(SHIPPED); make ship makes one"; exit 1; }
 	$(MAKE) --no-print-directory sweep-temperature SWEEP_STACK="$(SHIP_TEMPERATURE) $(SWEEP_STACK)"
@@ -220,9 +224,9 @@ ship-card: setup $(SMALL)/index.json
 	  $(MAKE) --no-print-directory reconstruct STACK=$(SHIPPED)/stack.json TEMPERATURE=$(SHIP_TEMPERATURE) \
 	    OUT=$(SHIP_PAGES)/$(SHIP_TEMPERATURE)
 	@for t in $(if $(TINY_DEMO),$(SHIP_TEMPERATURE) 1); do \
-	  $(call fresh,$(TINY_PAGES)/$$t/samples/samples.json,$(STACK)) || $(MAKE) --no-print-directory sample \
+	  $(call fresh,$(TINY_PAGES)/$$t/samples/samples.json,$(TINY_INPUTS)) || $(MAKE) --no-print-directory sample \
 	    STACK=$(STACK) NUM=$(SHIP_NUM) OUT=$(TINY_PAGES)/$$t TEMPERATURE=$$t || exit 1; \
-	  $(call fresh,$(TINY_PAGES)/$$t/reconstructions/reconstructions.json,$(STACK)) || $(MAKE) --no-print-directory \
+	  $(call fresh,$(TINY_PAGES)/$$t/reconstructions/reconstructions.json,$(TINY_INPUTS)) || $(MAKE) --no-print-directory \
 	    reconstruct STACK=$(STACK) OUT=$(TINY_PAGES)/$$t TEMPERATURE=$$t || exit 1; done
 	$(SHIP_EXPORT) --stack $(SHIPPED)/stack.json --measured "shipped=$(SHIP_PAGES)/$(SHIP_TEMPERATURE)" \
 	  --measured "shipped at temperature 1=$(SHIP_PAGES)/1" \

@@ -359,7 +359,8 @@ def cmd_export(args) -> int:
     stack = load_stack(args.stack)
     stack.temperatures = stack.temperature(args.temperature)
     path = pretrained.export_stack(stack, Path(args.out), args.dtype, args.overwrite)
-    card = pretrained.write_card(Path(args.out), pretrained.model_card(stack, measured, args.hardware, args.sweep))
+    card = pretrained.write_card(Path(args.out), pretrained.model_card(
+        stack, measured, args.hardware, args.sweep, since=pretrained.parameters_written(Path(args.out))))
     size = sum(f.stat().st_size for f in Path(args.out).rglob("*") if f.is_file())
     print(f"exported {len(stack.levels)} levels and a prior to {path} ({size / 2**20:.1f} MiB, {args.dtype}); "
           f"model card: {card}")
@@ -733,7 +734,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "for the stacks and data to compare")
     p.add_argument("--hardware", default="not stated", help="where the models were trained, for the model card")
     p.add_argument("--sweep", default=None, metavar="FOLDER", help="a folder of pages rendered at other temperatures "
-                   "(one subfolder each): their measures go into the model card, a row per temperature")
+                   "(one subfolder each): their measures go into the model card, a row per temperature (pages drawn "
+                   "before the exported parameters were written are left out)")
     p.add_argument("--temperature", type=_temperatures, default=None, metavar="T[,T...]",
                    help="the sampling temperatures the exported stack.json holds: one for every model, or one per "
                    "model, levels bottom first, then the prior (default: the stack file's)")

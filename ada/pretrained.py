@@ -161,8 +161,8 @@ SOUND_ROWS = (  # (row label, page file, key: a measure name in its "measures", 
 
 def _mean_and_error(mean: float, std: float, n: int | None, scale: float = 1.0) -> str:
     """A mean ± its standard error (the pages' std is over the n clips themselves, so std / sqrt(n - 1)): the card
-    sets stacks side by side, and a draw of 32 samples moves a mean by about that much. Pages written before
-    measures counted their clips give the mean alone."""
+    sets stacks side by side, and another draw of n samples moves a mean by about that much. Pages written before
+    measures counted their clips, and a single clip, give the mean alone."""
     if not n or n < 2:
         return f"{mean / scale:.3g}"
     return f"{mean / scale:.3g} ± {std / math.sqrt(n - 1) / scale:.2g}"
@@ -181,7 +181,7 @@ def _cell(page: dict, key: str) -> str:
     value = page.get(key)
     if value is None:
         return "–"
-    return f"{value:.3g}" if isinstance(value, (int, float)) else str(value)
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 def _corpus_cell(page: dict, key: str, label: str) -> str:
@@ -219,13 +219,21 @@ def sound_table(runs: dict[str, Path]) -> list[str]:
     return lines
 
 
-def sweep_table(folder: Path) -> list[str]:
+def parameters_written(out: Path) -> float | None:
+    """When an export's parameters were last written (an export onto itself leaves them as they are)."""
+    times = [p.stat().st_mtime for p in Path(out).glob(f"*/{PARAMS}")]
+    return max(times) if times else None
+
+
+def sweep_table(folder: Path, since: float | None = None) -> list[str]:
     """A sweep of settings (each subfolder of `folder` holds the pages rendered with one, named by it): one
-    table per kind of page, a row per setting, the measures as columns."""
+    table per kind of page, a row per setting, the measures as columns. Pages written before `since` (drawn
+    from parameters exported before the ones the card describes) are left out."""
     lines = []
     for kind in ("reconstructions", "samples"):
         rows = [(label, page, key) for label, page, key in SOUND_ROWS if page.startswith(kind + "/")]
-        runs = sorted((d for d in Path(folder).iterdir() if (d / rows[0][1]).is_file()), key=lambda d: d.name)
+        runs = sorted((d for d in Path(folder).iterdir() if (d / rows[0][1]).is_file()
+                       and (since is None or (d / rows[0][1]).stat().st_mtime >= since)), key=lambda d: d.name)
         if not runs:
             continue
         lines += [f"| {kind} at | {' | '.join(label.split(': ', 1)[1] for label, _, _ in rows[1:])} |",
@@ -241,9 +249,11 @@ def sweep_table(folder: Path) -> list[str]:
     return lines
 
 
-def model_card(stack, measured: dict[str, Path], hardware: str, sweep: Path | None = None) -> str:
+def model_card(stack, measured: dict[str, Path], hardware: str, sweep: Path | None = None,
+               since: float | None = None) -> str:
     """MODEL_CARD.md of a trained stack (its workdirs: their logs give the training time): what each model
-    is, what it was trained on, for how long, how it sounds, and the sweep that chose its temperatures."""
+    is, what it was trained on, for how long, how it sounds, and the sweep that chose its temperatures (its
+    pages written since `since`)."""
     lines = ["# Model card: the shipped ADA stack", "",
              "Autoregressive discrete autoencoders (Dieleman, van den Oord, Simonyan, 2018) stacked over 16 kHz "
              "8-bit μ-law piano audio, with a WaveNet prior over the top codes. Polyak parameters only.", "",
@@ -261,11 +271,13 @@ def model_card(stack, measured: dict[str, Path], hardware: str, sweep: Path | No
               f"{stack.temperatures.describe()} (`stack.json`; `--temperature` overrides it).", ""]
     if measured:
         lines += ["## How it sounds", "", "Each measure of the samples is a mean ± its standard error over the samples "
-                  "(or corpus excerpts) its column counts; reconstructions are means over the excerpts.", "",
+                  "(or corpus excerpts) its column counts, less any silent ones, which count in `silent` alone; "
+                  "noisiness's error leaves out that of the corpus's flatness. Reconstructions are means over the "
+                  "excerpts.", "",
                   *sound_table(measured), ""]
     if sweep:
         lines += ["## Sampling temperature", "", "The same pages at each temperature tried (one number: every model; "
-                  "a reconstruction samples level 1 alone):", "", *sweep_table(sweep)]
+                  "a reconstruction samples level 1 alone):", "", *sweep_table(sweep, since)]
     return "\n".join(lines)
 
 

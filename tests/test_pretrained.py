@@ -4,6 +4,7 @@ asked), a stack file naming the exported folders samples as the workdirs do, and
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import jax
@@ -165,6 +166,9 @@ def test_a_temperature_sweep_is_a_row_per_setting(tmp_path):
                         "log-mel distance |")
     assert lines[2:4] == ["| 0.3 | 2.9 | 0.97 | 1.1 |", "| 1 | 11.2 | 0.97 | 1.1 |"]
     assert len(lines) == 5 and lines[4] == ""
+    old = tmp_path / "t1" / "reconstructions" / "reconstructions.json"  # drawn before the parameters were written
+    os.utime(old, (old.stat().st_atime, old.stat().st_mtime - 60))
+    assert pretrained.sweep_table(tmp_path, since=old.stat().st_mtime + 30)[2:] == ["| 0.3 | 2.9 | 0.97 | 1.1 |", ""]
 
 
 def test_an_export_onto_itself_keeps_its_parameters_and_the_size_of_its_data(micro_stack, tmp_path):
