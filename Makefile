@@ -206,6 +206,10 @@ SHIP_EXPORT = $(ADA) export --out $(SHIPPED) --overwrite --hardware "$(SHIP_HARD
 # $(call fresh,JSON,INPUTS): true when the page JSON was written after every file of INPUTS (the parameters it was
 # drawn from: an export onto itself leaves them as they are, `make ship` writes them anew)
 fresh = test -f $(1) && ! find $(2) -newer $(1) 2>/dev/null | grep -q .
+# $(call draw,KIND,STACK,INPUTS,OUT,TEMPERATURE): `make KIND` (sample or reconstruct) into OUT unless its page is fresh
+page_json = $(if $(filter sample,$(1)),samples/samples.json,reconstructions/reconstructions.json)
+draw = $(call fresh,$(4)/$(call page_json,$(1)),$(3)) || \
+  $(MAKE) --no-print-directory $(1) STACK=$(2) NUM=$(SHIP_NUM) OUT=$(4) TEMPERATURE=$(5)
 SHIPPED_PARAMS = $(SHIPPED)/*/params.npz
 TINY_INPUTS = $(STACK) $(LEVEL1) $(LEVEL2) $(PRIOR)
 # (make expands a recipe before running it: what a step makes cannot be tested for by a later step's $(wildcard))
@@ -219,15 +223,11 @@ SHIP_PAGES = $(SHIP_RUNS)/pages-$(SHIP_NUM)x$(SECONDS)s
 TINY_PAGES = $(RUNS)/demo-pages-$(SHIP_NUM)x$(SECONDS)s
 ship-card: setup $(SMALL)/index.json
 	@test -f $(SHIPPED)/stack.json || { echo "error: no exported stack in $(SHIPPED); make ship makes one"; exit 1; }
-	$(MAKE) --no-print-directory sweep-temperature SWEEP_STACK="$(SHIP_TEMPERATURE) $(SWEEP_STACK)"
-	@$(call fresh,$(SHIP_PAGES)/$(SHIP_TEMPERATURE)/reconstructions/reconstructions.json,$(SHIPPED_PARAMS)) || \
-	  $(MAKE) --no-print-directory reconstruct STACK=$(SHIPPED)/stack.json TEMPERATURE=$(SHIP_TEMPERATURE) \
-	    OUT=$(SHIP_PAGES)/$(SHIP_TEMPERATURE)
+	$(MAKE) --no-print-directory sweep-temperature SWEEP_STACK="$(SHIP_TEMPERATURE) $(SWEEP_STACK)" \
+	  SWEEP_LEVEL1="$(SHIP_TEMPERATURE) $(SWEEP_LEVEL1)"
 	@for t in $(if $(TINY_DEMO),$(SHIP_TEMPERATURE) 1); do \
-	  $(call fresh,$(TINY_PAGES)/$$t/samples/samples.json,$(TINY_INPUTS)) || $(MAKE) --no-print-directory sample \
-	    STACK=$(STACK) NUM=$(SHIP_NUM) OUT=$(TINY_PAGES)/$$t TEMPERATURE=$$t || exit 1; \
-	  $(call fresh,$(TINY_PAGES)/$$t/reconstructions/reconstructions.json,$(TINY_INPUTS)) || $(MAKE) --no-print-directory \
-	    reconstruct STACK=$(STACK) OUT=$(TINY_PAGES)/$$t TEMPERATURE=$$t || exit 1; done
+	  $(call draw,sample,$(STACK),$(TINY_INPUTS),$(TINY_PAGES)/$$t,$$t) || exit 1; \
+	  $(call draw,reconstruct,$(STACK),$(TINY_INPUTS),$(TINY_PAGES)/$$t,$$t) || exit 1; done
 	$(SHIP_EXPORT) --stack $(SHIPPED)/stack.json --measured "shipped=$(SHIP_PAGES)/$(SHIP_TEMPERATURE)" \
 	  --measured "shipped at temperature 1=$(SHIP_PAGES)/1" \
 	  $(if $(TINY_DEMO),--measured "tiny demo at the shipped temperatures=$(TINY_PAGES)/$(SHIP_TEMPERATURE)" \
@@ -237,16 +237,14 @@ ship-card: setup $(SMALL)/index.json
 # The sweep that chose SHIP_TEMPERATURE, on the exported stack: reconstructions (level 1 alone) at each of
 # SWEEP_LEVEL1, SHIP_NUM samples at each per-model setting of SWEEP_STACK (levels bottom first, then the prior), each
 # in a folder named by its setting (both lists hold 1: its folder is the card's "shipped at temperature 1"; `make
-# ship-card` adds SHIP_TEMPERATURE to the second).
+# ship-card` adds SHIP_TEMPERATURE to both, its folder the card's "shipped").
 SWEEP_LEVEL1 ?= 1 0.8 0.6 0.4 0.3 0.2 0.1
 SWEEP_STACK ?= 1 0.3,0.6,1 0.2,0.6,1 0.2,0.3,1 0.1,0.1,0.9 0.2,0.3,0.8 0.2,0.3,0.9 0.2,0.3,1.1
 sweep-temperature: setup $(SMALL)/index.json
 	@for t in $(sort $(SWEEP_LEVEL1)); do \
-	  $(call fresh,$(SHIP_PAGES)/$$t/reconstructions/reconstructions.json,$(SHIPPED_PARAMS)) || $(MAKE) \
-	    --no-print-directory reconstruct STACK=$(SHIPPED)/stack.json TEMPERATURE=$$t OUT=$(SHIP_PAGES)/$$t || exit 1; done
+	  $(call draw,reconstruct,$(SHIPPED)/stack.json,$(SHIPPED_PARAMS),$(SHIP_PAGES)/$$t,$$t) || exit 1; done
 	@for t in $(sort $(SWEEP_STACK)); do \
-	  $(call fresh,$(SHIP_PAGES)/$$t/samples/samples.json,$(SHIPPED_PARAMS)) || $(MAKE) --no-print-directory \
-	    sample STACK=$(SHIPPED)/stack.json TEMPERATURE=$$t NUM=$(SHIP_NUM) OUT=$(SHIP_PAGES)/$$t || exit 1; done
+	  $(call draw,sample,$(SHIPPED)/stack.json,$(SHIPPED_PARAMS),$(SHIP_PAGES)/$$t,$$t) || exit 1; done
 
 # The short sweep that chose the shipped level 1's size: each size of local model trained for SWEEP_MINUTES of wall
 # time on the medium corpus (SIGTERM checkpoints and stops it; a finished size is not run again), then measured side

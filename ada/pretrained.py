@@ -83,10 +83,11 @@ def export_stack(stack, out: Path, dtype: str = "bfloat16", overwrite: bool = Fa
         raise ConfigError(f"{out}: already holds an exported stack; pass --overwrite to replace it")
     names = [f"level{i}" for i in range(1, len(stack.levels) + 1)] + (["prior"] if stack.prior else [])
     for name, member in zip(names, [*stack.levels, *([stack.prior] if stack.prior else [])], strict=True):
-        if _is_itself(member, out / name, dtype):  # an export onto itself (a new card or temperature) leaves
-            record = _member(out / name)          # its parameters as they are, and records what it was trained on
-            if record.get("data") != _data_line(member.config, record):
-                write_json(out / name / MEMBER, {**record, "data": _data_line(member.config, record)})
+        record = _member(out / name)
+        if _is_itself(member, out / name, record, dtype):  # an export onto itself (a new card or temperature)
+            data = _data_line(member.config, record)       # leaves its parameters as they are, and records what
+            if record.get("data") != data:                 # it was trained on
+                write_json(out / name / MEMBER, {**record, "data": data})
             continue
         staging = out / f".{name}.partial"
         shutil.rmtree(staging, ignore_errors=True)
@@ -98,10 +99,11 @@ def export_stack(stack, out: Path, dtype: str = "bfloat16", overwrite: bool = Fa
     return out / "stack.json"
 
 
-def _is_itself(member, folder: Path, dtype: str) -> bool:
-    """Whether `member` was loaded from `folder`, stored as `dtype`: writing it again would change nothing."""
+def _is_itself(member, folder: Path, record: dict, dtype: str) -> bool:
+    """Whether `member` was loaded from `folder` (whose member.json is `record`), stored as `dtype`: writing it
+    again would change nothing."""
     return (is_exported(member.workdir) and Path(member.workdir).resolve() == folder.resolve()
-            and _member(folder).get("dtype") == dtype)
+            and record.get("dtype") == dtype)
 
 
 def _data_line(config, member: dict | None = None) -> str:
@@ -241,10 +243,10 @@ def sweep_table(folder: Path, since: float | None = None) -> list[str]:
         seen = set()  # the same setting twice (a shipped setting's reconstructions sample level 1 alone) is one row
         for run in runs:
             page = json.loads((run / rows[0][1]).read_text())
-            if _cell(page, "temperature") not in seen:
-                seen.add(_cell(page, "temperature"))
-                lines.append(f"| {_cell(page, 'temperature')} | "
-                             f"{' | '.join(_cell(page, key) for _, _, key in rows[1:])} |")
+            setting = _cell(page, "temperature")
+            if setting not in seen:
+                seen.add(setting)
+                lines.append(f"| {setting} | {' | '.join(_cell(page, key) for _, _, key in rows[1:])} |")
         lines.append("")
     return lines
 
