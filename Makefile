@@ -44,7 +44,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
-	$(BIN)/python -m ada.measures
+	$(BIN)/python -m ada.listening.measures
 	touch $@
 
 # FluidSynth and the piano soundfonts render the built-in corpus; installed only when missing.

@@ -6,7 +6,7 @@ sampling inverse sigmoid k = 1000. Needs a drum note dataset (`ada notes prepare
     ada train --config experiments/musicvae_cat_drums_2bar_small.py --workdir workdirs/musicvae_cat_drums_2bar_small
 """
 
-from ada.config import musicvae
+from ada.training.config import musicvae
 
 
 def get_config():

@@ -6,7 +6,7 @@ transposition ±5 semitones.
     ada train --config experiments/musicvae_cat_mel_2bar_big.py --workdir workdirs/musicvae_cat_mel_2bar_big
 """
 
-from ada.config import musicvae
+from ada.training.config import musicvae
 
 
 def get_config():

@@ -7,7 +7,7 @@ transposition ±5 semitones.
       --config.data.path=data/notes/folk-2bar
 """
 
-from ada.config import musicvae
+from ada.training.config import musicvae
 
 
 def get_config():

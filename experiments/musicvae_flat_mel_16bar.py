@@ -6,7 +6,7 @@ Encoder [2048, 2048], decoder [2048] × 3, z 512, batch 512, free bits 256, max 
     ada train --config experiments/musicvae_flat_mel_16bar.py --workdir workdirs/musicvae_flat_mel_16bar
 """
 
-from ada.config import musicvae
+from ada.training.config import musicvae
 
 
 def get_config():

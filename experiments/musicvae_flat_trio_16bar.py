@@ -6,7 +6,7 @@ max β 1.0, β rate 0.
     ada train --config experiments/musicvae_flat_trio_16bar.py --workdir workdirs/musicvae_flat_trio_16bar
 """
 
-from ada.config import musicvae
+from ada.training.config import musicvae
 
 
 def get_config():

@@ -6,7 +6,7 @@ Encoder [2048, 2048], conductor and bar decoder [1024, 1024], z 512, batch 512, 
     ada train --config experiments/musicvae_hierdec_mel_16bar.py --workdir workdirs/musicvae_hierdec_mel_16bar
 """
 
-from ada.config import musicvae
+from ada.training.config import musicvae
 
 
 def get_config():

@@ -7,7 +7,7 @@ compared with (`make reproduce-musicvae`).
     ada train --config experiments/musicvae_tiny_hierdec_mel_16bar.py --workdir workdirs/musicvae_tiny_hierdec_mel_16bar
 """
 
-from ada.config import musicvae, tiny_musicvae
+from ada.training.config import musicvae, tiny_musicvae
 
 STEPS = 1200
 

@@ -1,12 +1,12 @@
 """Tiny 2-bar melody MusicVAE (flat decoder) for 2 CPU cores: cat-mel_2bar_small's structure, small widths.
 
 Encoder [128], decoder [128, 128], z 64, batch 32; free bits 0, max β 0.2 as Magenta. Our choices for a
-short run: β rate 0.999 and scheduled sampling k = 200 (see ada.config.tiny_musicvae).
+short run: β rate 0.999 and scheduled sampling k = 200 (see ada.training.config.tiny_musicvae).
 
     ada train --config experiments/musicvae_tiny_mel_2bar.py --workdir workdirs/musicvae_tiny_mel_2bar
 """
 
-from ada.config import musicvae, tiny_musicvae
+from ada.training.config import musicvae, tiny_musicvae
 
 STEPS = 1200
 

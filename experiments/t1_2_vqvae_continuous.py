@@ -3,7 +3,7 @@
     ada train --config experiments/t1_2_vqvae_continuous.py --workdir workdirs/t1_2_vqvae_continuous
 """
 
-from ada.config import base_config
+from ada.training.config import base_config
 
 
 def get_config():

@@ -3,7 +3,7 @@
     ada train --config experiments/t1_3_vqvae_onehot.py --workdir workdirs/t1_3_vqvae_onehot
 """
 
-from ada.config import base_config
+from ada.training.config import base_config
 
 
 def get_config():

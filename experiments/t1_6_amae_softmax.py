@@ -6,7 +6,7 @@ the paper writes it (ada/nn/quantise.py SoftmaxQuantiser).
     ada train --config experiments/t1_6_amae_softmax.py --workdir workdirs/t1_6_amae_softmax
 """
 
-from ada.config import base_config
+from ada.training.config import base_config
 
 
 def get_config():

@@ -3,7 +3,7 @@
     ada train --config experiments/t1_7_vqvae_hop64.py --workdir workdirs/t1_7_vqvae_hop64
 """
 
-from ada.config import base_config
+from ada.training.config import base_config
 
 
 def get_config():

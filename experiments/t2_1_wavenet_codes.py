@@ -3,7 +3,7 @@
     ada train --config experiments/t2_1_wavenet_codes.py --workdir workdirs/t2_1_wavenet_codes
 """
 
-from ada.config import base_config
+from ada.training.config import base_config
 
 
 def get_config():

@@ -2,13 +2,13 @@
 
 The paper trains it by population based training over β and γ (appendix A): `ada pbt` with the
 schedule attached here (population 20, interval 5000, burn-in 10000, ×0.8/×1.2; initial ranges in
-ada.config.pbt). `ada train` trains one member with the default β and γ.
+ada.training.config.pbt). `ada train` trains one member with the default β and γ.
 
     ada pbt --config experiments/t2_2_vqvae.py --workdir workdirs/t2_2_vqvae
     ada train --config experiments/t2_2_vqvae.py --workdir workdirs/t2_2_vqvae
 """
 
-from ada.config import base_config, level2, pbt
+from ada.training.config import base_config, level2, pbt
 
 
 def get_config():

@@ -3,7 +3,7 @@
     ada train --config experiments/t2_3_amae_rf32.py --workdir workdirs/t2_3_amae_rf32
 """
 
-from ada.config import level2_amae
+from ada.training.config import level2_amae
 
 
 def get_config():

@@ -3,7 +3,7 @@
     ada train --config experiments/t2_4_amae_rf64.py --workdir workdirs/t2_4_amae_rf64
 """
 
-from ada.config import level2_amae
+from ada.training.config import level2_amae
 
 
 def get_config():

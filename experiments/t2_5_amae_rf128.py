@@ -3,7 +3,7 @@
     ada train --config experiments/t2_5_amae_rf128.py --workdir workdirs/t2_5_amae_rf128
 """
 
-from ada.config import level2_amae
+from ada.training.config import level2_amae
 
 
 def get_config():

@@ -3,7 +3,7 @@
     ada train --config experiments/t2_6_amae_rf256.py --workdir workdirs/t2_6_amae_rf256
 """
 
-from ada.config import level2_amae
+from ada.training.config import level2_amae
 
 
 def get_config():

@@ -3,7 +3,7 @@
     ada train --config experiments/t3_prior_thin.py --workdir workdirs/t3_prior_thin
 """
 
-from ada.config import prior
+from ada.training.config import prior
 
 
 def get_config():

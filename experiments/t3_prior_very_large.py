@@ -3,7 +3,7 @@
     ada train --config experiments/t3_prior_very_large.py --workdir workdirs/t3_prior_very_large
 """
 
-from ada.config import prior
+from ada.training.config import prior
 
 
 def get_config():

@@ -8,7 +8,7 @@ enough push towards uniform usage keeps channels alive.
     ada train --config experiments/tiny_amae.py --workdir workdirs/tiny_amae
 """
 
-from ada.config import base_config, tiny
+from ada.training.config import base_config, tiny
 
 
 def get_config():

@@ -7,7 +7,7 @@ eval codes have perplexity 46.7 and use all 64 codes; README, Results).
     ada train --config experiments/tiny_amae_softmax.py --workdir workdirs/tiny_amae_softmax
 """
 
-from ada.config import base_config, tiny
+from ada.training.config import base_config, tiny
 
 
 def get_config():

@@ -3,7 +3,7 @@
     ada train --config experiments/tiny_level1.py --workdir workdirs/tiny_level1
 """
 
-from ada.config import base_config, tiny
+from ada.training.config import base_config, tiny
 
 
 def get_config():

@@ -3,7 +3,7 @@
     ada train --config experiments/tiny_level2.py --workdir workdirs/tiny_level2
 """
 
-from ada.config import base_config, level2, tiny
+from ada.training.config import base_config, level2, tiny
 
 
 def get_config():

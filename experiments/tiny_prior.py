@@ -3,7 +3,7 @@
     ada train --config experiments/tiny_prior.py --workdir workdirs/tiny_prior
 """
 
-from ada.config import base_config, tiny, wavenet
+from ada.training.config import base_config, tiny, wavenet
 
 
 def get_config():

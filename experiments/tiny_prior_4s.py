@@ -7,7 +7,7 @@ they were also more clearly in a key; at equal CPU time the two priors' key clar
     ada train --config experiments/tiny_prior_4s.py --workdir workdirs/tiny_prior_4s
 """
 
-from ada.config import base_config, tiny, wavenet
+from ada.training.config import base_config, tiny, wavenet
 
 
 def get_config():

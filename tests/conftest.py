@@ -38,7 +38,7 @@ def pytest_configure(config):
 @pytest.fixture
 def token_dataset(tmp_path):
     """A dataset whose file i holds only the token 10 * i + 1: a crop shows where it came from."""
-    from ada.dataset import assign_splits, write_dataset
+    from ada.data.dataset import assign_splits, write_dataset
 
     def make(lengths, vocab=256, name="tokens"):
         entries = [{"path": f"file{i}", "sha256": hashlib.sha256(f"file{i}".encode()).hexdigest(), "length": n}

@@ -1,6 +1,6 @@
 """A level small enough that tests compile and train it in seconds (set data.path when launching)."""
 
-from ada.config import base_config, tiny, wavenet
+from ada.training.config import base_config, tiny, wavenet
 
 
 def get_config():

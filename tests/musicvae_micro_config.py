@@ -1,6 +1,6 @@
 """A MusicVAE small enough that tests compile and train it in seconds (set data.path when launching)."""
 
-from ada.config import musicvae
+from ada.training.config import musicvae
 
 
 def get_config():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ada.bench import bench_loader, bench_sampler, machine, report
+from ada.bench.speed import bench_loader, bench_sampler, machine, report
 from ada.nn.wavenet import WaveNetSpec
 
 
@@ -31,7 +31,7 @@ def test_report_names_the_machine_and_the_targets(token_dataset):
 
 
 def test_reference_comparison_rows_measure_both_and_report_the_ratio():
-    from ada.bench import COMPARE_LABELS, compare_lines, compare_sampler
+    from ada.bench.speed import COMPARE_LABELS, compare_lines, compare_sampler
 
     spec = WaveNetSpec(filter=2, stages=3, repeats=1, residual=8, inner=4, skip=8)
     r = compare_sampler(spec, batch=2, steps=32, repeat=1)

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from ada.config import ConfigError
-from ada.stack import load_stack
+from ada.generation.stack import load_stack
+from ada.training.config import ConfigError
 
 from helpers import MICRO, run_ada
 

@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ada import SAMPLE_RATE, mulaw
-from ada.config import base_config, wavenet
+from ada import SAMPLE_RATE
+from ada.audio import mulaw
+from ada.generation.sampler import Sampler, sample_naive
 from ada.models import build_model, model_spec
-from ada.sample import Sampler, sample_naive
+from ada.training.config import base_config, wavenet
 
 import micro_config
 from helpers import run_ada, write_audio
@@ -103,8 +104,8 @@ def test_a_bad_prompt_is_refused(micro):
 
 @pytest.mark.slow
 def test_continuation_keeps_the_prompt_at_every_level(micro_stack, tmp_path):
-    from ada.render import continue_piece, prompt_sequences, read_input
-    from ada.stack import load_stack
+    from ada.generation.audio import continue_piece, prompt_sequences, read_input
+    from ada.generation.stack import load_stack
 
     wav = write_audio(tmp_path / "in.wav", rate=44100, seconds=1.5, channels=2)
     result = continue_piece(micro_stack, wav, tmp_path / "c", prompt_seconds=0.3, offset=0.2, seconds=0.25, num=2,
@@ -131,7 +132,7 @@ def test_continuation_keeps_the_prompt_at_every_level(micro_stack, tmp_path):
 
 @pytest.mark.slow
 def test_a_zero_length_prompt_draws_what_ada_sample_draws(micro_stack, tmp_path):
-    from ada.render import continue_piece, sample_stack
+    from ada.generation.audio import continue_piece, sample_stack
 
     wav = write_audio(tmp_path / "in.wav", seconds=0.5)
     primed = continue_piece(micro_stack, wav, tmp_path / "c", prompt_seconds=0, seconds=0.25, num=2, seed=3,

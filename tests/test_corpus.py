@@ -6,10 +6,10 @@ import time
 import numpy as np
 import pytest
 
-from ada import mulaw
-from ada.audio import trim_silence
-from ada.corpus import GAP_SECONDS, KEYBOARD, SMALL, Variation, pieces, render_piece, takes
-from ada.dataset import open_dataset
+from ada.audio import mulaw
+from ada.audio.audiofile import trim_silence
+from ada.audio.corpus import GAP_SECONDS, KEYBOARD, SMALL, Variation, pieces, render_piece, takes
+from ada.data.dataset import open_dataset
 
 from helpers import PIANO_PIECES, run_ada
 
@@ -98,7 +98,7 @@ def test_missing_soundfont_is_a_clear_error(tmp_path):
 RESUME_PROBE = """
 import sys, time
 import numpy as np, soundfile as sf
-import ada.corpus as corpus
+import ada.audio.corpus as corpus
 
 def render(piece, variants, out):  # a second of a tone per piece; with "hang", the second never ends
     if piece == "x/b.mxl" and sys.argv[2] == "hang":

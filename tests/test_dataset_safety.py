@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from ada.dataset import INDEX, open_dataset
-from ada.prepare import prepare
+from ada.audio.prepare import prepare
+from ada.data.dataset import INDEX, open_dataset
 
 from helpers import run_ada, write_audio
 

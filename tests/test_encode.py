@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from ada.dataset import open_dataset
-from ada.encode import encode_dataset, load_level
+from ada.data.dataset import open_dataset
+from ada.generation.encode import encode_dataset, load_level
 from ada.models import ADALevel
 
 from helpers import run_ada

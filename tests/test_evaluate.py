@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from ada.dataset import open_dataset
+from ada.data.dataset import open_dataset
 
 from helpers import run_ada
 
@@ -28,7 +28,7 @@ def test_eval_reports_the_trainers_nll_and_a_table_row(micro_level, piano, tmp_p
 
 
 def test_unigram_point_is_the_eval_entropy_under_train_frequencies(token_dataset):
-    from ada.profile import unigram_nll
+    from ada.evaluation.predictability import unigram_nll
 
     root = token_dataset([1000, 3000, 500, 2000])
     ds = open_dataset(root)

@@ -11,6 +11,7 @@ import os
 import pytest
 
 from ada import cli
+from ada.cli import data as cli_data
 
 from helpers import MICRO, run_ada
 
@@ -171,7 +172,7 @@ def test_a_full_disk_is_one_error_line(monkeypatch, capsys, tmp_path):
     def full(args):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "checkpoints" / "6"))
 
-    monkeypatch.setattr(cli, "cmd_info", full)
+    monkeypatch.setattr(cli_data, "cmd_info", full)
     assert cli.main(["info", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: No space left on device") and "rerun" in err[0]
@@ -185,7 +186,7 @@ def test_a_full_disk_inside_a_library_exception_is_one_error_line(monkeypatch, c
             raise ValueError("Error writing local file \"/w/checkpoints/8/state/d/x\": No space left on device") \
                 from e
 
-    monkeypatch.setattr(cli, "cmd_info", wrapped)
+    monkeypatch.setattr(cli_data, "cmd_info", wrapped)
     assert cli.main(["info", "x"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: No space left on device")
@@ -195,7 +196,7 @@ def test_a_bug_keeps_its_traceback(monkeypatch):
     def bug(args):
         raise OSError(errno.EBADF, "Bad file descriptor")
 
-    monkeypatch.setattr(cli, "cmd_info", bug)
+    monkeypatch.setattr(cli_data, "cmd_info", bug)
     with pytest.raises(OSError):
         cli.main(["info", "x"])
 

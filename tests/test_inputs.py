@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ada import audio
-from ada.dataset import open_dataset
+from ada.audio import audiofile
+from ada.data.dataset import open_dataset
 
 from helpers import run_ada, write_audio
 
@@ -21,12 +21,12 @@ FORMATS = [("a.wav", {}), ("b.flac", {}), ("c.ogg", {}), ("d.aiff", {"format": "
 @pytest.mark.parametrize("keep", [0.5, 0.9])
 def test_every_format_cut_short_is_truncated(tmp_path, name, options, keep):
     whole = write_audio(tmp_path / name, 48000 if "OPUS" in str(options) else 44100, 3.0, 2, **options)
-    assert len(audio.read(whole)) > 2.9 * 16000
+    assert len(audiofile.read(whole)) > 2.9 * 16000
     data = whole.read_bytes()
     cut = tmp_path / f"cut-{name}"
     cut.write_bytes(data[: int(len(data) * keep)])
-    with pytest.raises(audio.AudioError, match="truncated|not decodable"):
-        audio.read(cut)
+    with pytest.raises(audiofile.AudioError, match="truncated|not decodable"):
+        audiofile.read(cut)
 
 
 def test_a_constant_level_is_rejected_like_silence(tmp_path):

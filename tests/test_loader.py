@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from ada.dataset import DatasetError, open_dataset
-from ada.loader import eval_batches, train_loader
+from ada.data.dataset import DatasetError, open_dataset
+from ada.data.loader import eval_batches, train_loader
 
 
 def take(loader_or_iter, n):
@@ -38,7 +38,7 @@ def test_files_are_drawn_in_proportion_to_their_crops(token_dataset):
 
 
 def test_same_seed_same_batches_other_seed_other_batches(tmp_path):
-    from ada.prepare import prepare
+    from ada.audio.prepare import prepare
 
     from helpers import write_audio
 
@@ -113,7 +113,7 @@ def test_reader_threads_open_each_shard_once_and_pickles_carry_no_maps(token_dat
     import threading
     import time
 
-    import ada.mapped
+    import ada.data.mapped
 
     ds = open_dataset(token_dataset([3000, 4000, 5000]))
     opened, real_load = [], np.load
@@ -123,7 +123,7 @@ def test_reader_threads_open_each_shard_once_and_pickles_carry_no_maps(token_dat
         time.sleep(0.05)  # wide enough for every thread to arrive while the first is opening
         return real_load(path, **kw)
 
-    monkeypatch.setattr(ada.mapped.np, "load", slow_load)
+    monkeypatch.setattr(ada.data.mapped.np, "load", slow_load)
     entries = ds.split("train")
     start, results = threading.Barrier(8), []
 

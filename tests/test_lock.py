@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from ada.lock import LOCK_FILE, LockError, hold
+from ada.data.lock import LOCK_FILE, LockError, hold
 
 from helpers import MICRO, run_ada, write_audio
 
 HOLDER = """
 import sys, time
-from ada.lock import hold
+from ada.data.lock import hold
 with hold(sys.argv[1], "ada prepare"):
     print("held", flush=True)
     time.sleep(120)

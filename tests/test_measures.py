@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from ada import mulaw
-from ada.measures import (
+from ada.audio import mulaw
+from ada.listening.measures import (
     chroma_similarity,
     key_changes,
     key_clarity,

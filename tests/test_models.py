@@ -3,9 +3,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ada.config import base_config, tiny
 from ada.models import ADALevel, build_model, model_spec
 from ada.models.base import nll
+from ada.training.config import base_config, tiny
 
 
 @pytest.fixture(params=["vq", "argmax"])

@@ -2,7 +2,7 @@ import librosa
 import numpy as np
 import pytest
 
-from ada import mulaw
+from ada.audio import mulaw
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -9,10 +9,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ada.config import musicvae
 from ada.models import MusicVAE, model_spec
 from ada.models.musicvae import beta, kl_cost, kl_divergence, sampling_probability, slerp
 from ada.notes.dataset import stream, write_notes
+from ada.training.config import musicvae
 
 from helpers import REPO, run_ada
 
@@ -223,7 +223,7 @@ def trained(tmp_path_factory):
 
 @pytest.mark.slow
 def test_a_tiny_musicvae_learns_and_resumes_to_the_uninterrupted_result(trained, tmp_path):
-    from ada.checkpoint import load
+    from ada.training.checkpoint import load
 
     data, full = trained
     logged = [m for m in metrics(full) if "r_loss" in m]
@@ -303,8 +303,8 @@ def test_bad_notes_commands_are_one_error_line(tmp_path, args, message):
 
 
 def test_attributes_and_their_percent_change_by_hand():
-    from ada.notes.evaluate import percent_change
-    from ada.notes.generate import average_interval, c_diatonic, note_density, syncopation_8th, syncopation_16th
+    from ada.evaluation.notes import percent_change
+    from ada.generation.notes import average_interval, c_diatonic, note_density, syncopation_8th, syncopation_16th
 
     def window(onsets):  # {step: MIDI pitch}
         row = np.zeros(32, np.int32)
@@ -323,7 +323,7 @@ def test_attributes_and_their_percent_change_by_hand():
 
 
 def test_trigram_naturalness_and_data_space_interpolation_by_hand():
-    from ada.notes.interpolation import Trigram, data_space_mix
+    from ada.evaluation.interpolation import Trigram, data_space_mix
 
     a = np.array([[2, 0, 3, 0]])
     b = np.array([[4, 0, 5, 1]])

@@ -216,7 +216,7 @@ def test_tokens_to_midi_to_tokens(tmp_path):
 
 
 def test_rendering_and_piano_roll(tmp_path):
-    from ada.notes.render import piano_roll_png, tokens_to_wav
+    from ada.notes.playback import piano_roll_png, tokens_to_wav
 
     tokens = np.stack([melody_tokens([(0, 8, 60), (8, 16, 64)], 32), drum_tokens([(0, 36), (8, 38)], 32)])
     png = piano_roll_png(np.stack([tokens[0], tokens[0], tokens[1]]), "trio", tmp_path / "roll.png", title="t")

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from ada import checkpoint
-from ada.checkpoint import CHECKPOINTS, CONFIG_FILE
-from ada.config import pbt
-from ada.lineage import read_rows
-from ada.pbt import PBTError, initial_draws, run
+from ada.training import checkpoint
+from ada.training.checkpoint import CHECKPOINTS, CONFIG_FILE
+from ada.training.config import pbt
+from ada.training.lineage import read_rows
+from ada.training.pbt import PBTError, initial_draws, run
 
 from helpers import MICRO, REPO, run_ada
 from micro_config import get_config as micro_config
@@ -96,7 +96,7 @@ def test_a_workdir_holding_another_experiment_is_refused(tmp_path):
 
 
 def test_initial_draws_are_log_uniform_over_the_ranges_and_seeded():
-    from ada.pbt import Schedule
+    from ada.training.pbt import Schedule
 
     s = Schedule.from_config(pbt(micro_config(), population=200, interval=2, burn_in=4))
     draws = initial_draws(s, seed=0)
@@ -146,7 +146,7 @@ def test_a_killed_experiment_resumes_to_the_same_lineage(uninterrupted, cluster,
     as the uninterrupted run, and the same eval NLLs (training is deterministic on the CPU)."""
     config = tmp_path / "micro_pbt.py"
     config.write_text(f"import sys\nsys.path.insert(0, {str(REPO / 'tests')!r})\n"
-                      "from ada.config import pbt\nfrom micro_config import get_config as micro\n\n\n"
+                      "from ada.training.config import pbt\nfrom micro_config import get_config as micro\n\n\n"
                       f"def get_config():\n    c = micro()\n    c.data.path = {str(piano)!r}\n"
                       "    return pbt(c, population=3, interval=2, burn_in=4, steps=6)\n")
     workdir = tmp_path / "w"
@@ -172,9 +172,9 @@ def test_a_killed_experiment_resumes_to_the_same_lineage(uninterrupted, cluster,
 
 
 def test_the_workdir_names_are_those_of_ada_checkpoint():
-    import ada.pbt
+    import ada.training.pbt
 
-    assert (ada.pbt.CHECKPOINTS, ada.pbt.CONFIG_FILE) == (CHECKPOINTS, CONFIG_FILE)
+    assert (ada.training.pbt.CHECKPOINTS, ada.training.pbt.CONFIG_FILE) == (CHECKPOINTS, CONFIG_FILE)
 
 
 def test_ada_pbt_refuses_a_config_without_a_pbt_section(tmp_path):

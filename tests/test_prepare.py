@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ada import mulaw
-from ada.dataset import INDEX, open_dataset, split_of
-from ada.prepare import prepare
+from ada.audio import mulaw
+from ada.audio.prepare import prepare
+from ada.data.dataset import INDEX, open_dataset, split_of
 
 from helpers import run_ada, tone, write_audio
 
@@ -124,7 +124,7 @@ def test_killed_run_leaves_a_valid_dataset_and_resumes_to_the_clean_result(tmp_p
         write_audio(src / f"{i:02d}.wav", 44100, 4.0, 2, seed=i)
     clean = prepare([src], tmp_path / "clean", progress=False, shard_tokens=200_000).index
     out = tmp_path / "out"
-    cmd = [sys.executable, "-c", "import sys; from ada.prepare import prepare; "
+    cmd = [sys.executable, "-c", "import sys; from ada.audio.prepare import prepare; "
            f"prepare([{str(src)!r}], {str(out)!r}, workers=1, progress=False, shard_tokens=200_000)"]
     for delay in (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0):
         proc = subprocess.Popen(cmd)

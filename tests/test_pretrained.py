@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 from flax import traverse_util
 
-from ada import checkpoint, pretrained
-from ada.config import ConfigError
-from ada.stack import load_stack
+from ada.evaluation import card
+from ada.generation.stack import load_stack
+from ada.training import checkpoint, member
+from ada.training.config import ConfigError
 
 from helpers import run_ada
 
@@ -25,7 +26,7 @@ def _flat(variables):
 
 
 def test_a_float32_export_samples_what_the_workdirs_sample(micro_stack, tmp_path):
-    from ada.render import sample_stack
+    from ada.generation.audio import sample_stack
 
     out = tmp_path / "shipped"
     proc = run_ada("export", "--stack", micro_stack, "--out", out, "--dtype", "float32")
@@ -54,7 +55,7 @@ def test_a_bfloat16_export_rounds_each_parameter_once_and_is_smaller(micro_stack
         if want.dtype == np.float32:
             want = want.astype(ml_dtypes.bfloat16).astype(np.float32)
         np.testing.assert_array_equal(np.asarray(fb[k]), want)
-    packed = (out / "level1" / pretrained.PARAMS).stat().st_size
+    packed = (out / "level1" / member.PARAMS).stat().st_size
     assert packed < 0.3 * sum(f.stat().st_size for f in (original.workdir / "checkpoints").rglob("*") if f.is_file())
     card = (out / "MODEL_CARD.md").read_text()
     assert "| level 1 |" in card and "| prior |" in card and f"| {original.step} |" in card
@@ -68,13 +69,13 @@ def test_an_export_never_replaces_one_without_being_asked(micro_stack, tmp_path)
     assert proc.returncode == 2 and proc.stderr.strip().startswith("error:") and "--overwrite" in proc.stderr
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     run_ada("export", "--stack", micro_stack, "--out", out, "--dtype", "float32", "--overwrite")
-    assert json.loads((out / "level1" / pretrained.MEMBER).read_text())["dtype"] == "float32"
+    assert json.loads((out / "level1" / member.MEMBER).read_text())["dtype"] == "float32"
 
 
 def test_parameters_that_do_not_fit_the_config_are_refused_by_name(micro_stack, tmp_path):
     out = tmp_path / "shipped"
     run_ada("export", "--stack", micro_stack, "--out", out)
-    params = out / "prior" / pretrained.PARAMS
+    params = out / "prior" / member.PARAMS
     with np.load(params) as npz:
         arrays = {k: npz[k] for k in npz.files}
     dropped = sorted(arrays)[0]
@@ -88,7 +89,7 @@ def test_parameters_that_do_not_fit_the_config_are_refused_by_name(micro_stack, 
 
 
 def test_the_model_card_sets_the_pages_measures_beside_the_corpus(micro_stack, tmp_path):
-    from ada.render import sample_stack
+    from ada.generation.audio import sample_stack
 
     runs = tmp_path / "pages"
     sample_stack(micro_stack, 0.2, 2, runs / "samples", seed=1, chunk=2000)
@@ -104,7 +105,7 @@ def test_the_model_card_sets_the_pages_measures_beside_the_corpus(micro_stack, t
 
 
 def test_the_export_ships_the_temperatures_it_is_given_and_the_card_says_them(micro_stack, tmp_path):
-    from ada.stack import Temperatures
+    from ada.generation.stack import Temperatures
 
     out = tmp_path / "shipped"
     run_ada("export", "--stack", micro_stack, "--out", out, "--temperature", "0.3,0.8,1")
@@ -113,7 +114,7 @@ def test_the_export_ships_the_temperatures_it_is_given_and_the_card_says_them(mi
     again = tmp_path / "again"  # an export of an export keeps them; one number is every model's
     run_ada("export", "--stack", out / "stack.json", "--out", again)
     assert load_stack(again / "stack.json").temperatures == Temperatures((0.3, 0.8), 1.0)
-    first, second = (json.loads((d / "prior" / pretrained.MEMBER).read_text()) for d in (out, again))
+    first, second = (json.loads((d / "prior" / member.MEMBER).read_text()) for d in (out, again))
     assert second["source"] == first["source"] == str(load_stack(micro_stack).prior.workdir)  # and how long it trained
     assert second["train_seconds"] == first["train_seconds"] > 0
     rows = [[r for r in (d / "MODEL_CARD.md").read_text().splitlines() if r.startswith("| prior |")]
@@ -140,7 +141,7 @@ def test_the_card_gives_each_corpus_its_own_column_and_each_mean_its_standard_er
     page(tmp_path / "a", 0.6, 0.8)
     page(tmp_path / "b", 0.5, 0.7, n=16)
     page(tmp_path / "c", 0.55, 0.8)
-    lines = pretrained.sound_table({"a": tmp_path / "a", "b": tmp_path / "b", "c": tmp_path / "c"})
+    lines = card.sound_table({"a": tmp_path / "a", "b": tmp_path / "b", "c": tmp_path / "c"})
     assert lines[0] == "| measure | a | b | c | corpus of a, c | corpus of b |"
     # a spread of 0.1 over 4 clips puts their mean within 0.1 / sqrt(3) = 0.058; over 16, 0.1 / sqrt(15) = 0.026
     assert "| samples: key clarity | 0.6 ± 0.058 | 0.5 ± 0.026 | 0.55 ± 0.058 | 0.8 ± 0.026 | 0.7 ± 0.026 |" in lines
@@ -151,7 +152,7 @@ def test_the_card_gives_each_corpus_its_own_column_and_each_mean_its_standard_er
     old = tmp_path / "old" / "samples"  # a page from before measures counted their clips: the mean alone
     old.mkdir(parents=True)
     (old / "samples.json").write_text(json.dumps({"measures": {"key_clarity": {"mean": 0.6, "std": 0.1}}}))
-    assert "| samples: key clarity | 0.6 | – |" in pretrained.sound_table({"old": old.parent})
+    assert "| samples: key clarity | 0.6 | – |" in card.sound_table({"old": old.parent})
 
 
 def test_a_temperature_sweep_is_a_row_per_setting(tmp_path):
@@ -161,14 +162,14 @@ def test_a_temperature_sweep_is_a_row_per_setting(tmp_path):
             {"temperature": t, "mean noisiness": noisiness, "mean chroma to original": 0.97,
              "mean log mel to original": 1.1}))
     (tmp_path / "stray").mkdir()  # a folder without pages is not a setting
-    lines = pretrained.sweep_table(tmp_path)
+    lines = card.sweep_table(tmp_path)
     assert lines[0] == ("| reconstructions at | noisiness (over the original's) | chroma to original | "
                         "log-mel distance |")
     assert lines[2:4] == ["| 0.3 | 2.9 | 0.97 | 1.1 |", "| 1 | 11.2 | 0.97 | 1.1 |"]
     assert len(lines) == 5 and lines[4] == ""
     old = tmp_path / "t1" / "reconstructions" / "reconstructions.json"  # drawn before the parameters were written
     os.utime(old, (old.stat().st_atime, old.stat().st_mtime - 60))
-    assert pretrained.sweep_table(tmp_path, since=old.stat().st_mtime + 30)[2:] == ["| 0.3 | 2.9 | 0.97 | 1.1 |", ""]
+    assert card.sweep_table(tmp_path, since=old.stat().st_mtime + 30)[2:] == ["| 0.3 | 2.9 | 0.97 | 1.1 |", ""]
 
 
 def test_an_export_onto_itself_keeps_its_parameters_and_the_size_of_its_data(micro_stack, tmp_path):
@@ -176,8 +177,8 @@ def test_an_export_onto_itself_keeps_its_parameters_and_the_size_of_its_data(mic
     since are still current), and the card still says what each model was trained on where the data is gone."""
     out = tmp_path / "shipped"
     run_ada("export", "--stack", micro_stack, "--out", out)
-    params = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob(pretrained.PARAMS)}
-    record = json.loads((out / "level1" / pretrained.MEMBER).read_text())
+    params = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob(member.PARAMS)}
+    record = json.loads((out / "level1" / member.MEMBER).read_text())
     data = Path(load_stack(micro_stack).levels[0].config.data.path)
     assert record["data"].startswith(f"`{data.name}` (") and " files, " in record["data"]
     card_line = next(r for r in (out / "MODEL_CARD.md").read_text().splitlines() if r.startswith("| level 1 |"))
@@ -187,10 +188,10 @@ def test_an_export_onto_itself_keeps_its_parameters_and_the_size_of_its_data(mic
         config.write_text(json.dumps(c))
 
     run_ada("export", "--stack", out / "stack.json", "--out", out, "--overwrite", "--temperature", "0.5")
-    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob(pretrained.PARAMS)} == params
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob(member.PARAMS)} == params
     assert json.loads((out / "stack.json").read_text())["temperature"] == 0.5
     assert card_line in (out / "MODEL_CARD.md").read_text().splitlines()  # files and hours, from member.json
     run_ada("export", "--stack", out / "stack.json", "--out", out, "--overwrite", "--dtype", "float32")
     for p in params:  # another storage is written anew
-        assert json.loads((p.parent / pretrained.MEMBER).read_text())["dtype"] == "float32"
+        assert json.loads((p.parent / member.MEMBER).read_text())["dtype"] == "float32"
         assert p.stat().st_mtime_ns > params[p][1]

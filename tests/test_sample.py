@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ada import sample
-from ada.config import ConfigError
-from ada.dataset import open_dataset
-from ada.measures import key_clarity, listen
-from ada.page import write_page
-from ada.render import _measure_lines, excerpts_from
-from ada.sample import Sampler, sample_naive
-from ada.stack import load_stack
+from ada.data.dataset import open_dataset
+from ada.generation import sampler
+from ada.generation.audio import _measure_lines, excerpts_from
+from ada.generation.sampler import Sampler, sample_naive
+from ada.generation.stack import load_stack
+from ada.listening.measures import key_clarity, listen
+from ada.listening.page import write_page
+from ada.training.config import ConfigError
 
 from helpers import optimised_env, run_ada, write_audio
 
@@ -49,10 +49,10 @@ def test_noise_drawn_in_blocks_draws_the_naive_samplers_tokens(micro_stack, monk
     which draws each step with jax.random.categorical."""
     stack = load_stack(micro_stack)
     m, length, key = stack.prior, 100, jax.random.key(3)
-    monkeypatch.setattr(sample, "NOISE_BYTES", 7 * 4 * 2 * m.spec.local.out)
+    monkeypatch.setattr(sampler, "NOISE_BYTES", 7 * 4 * 2 * m.spec.local.out)
     fast = Sampler(m.model, m.variables, m.spec, chunk=48).sample(2, length, key, 0.9)
     np.testing.assert_array_equal(fast, sample_naive(m.model, m.variables, m.spec, 2, length, key, 0.9))
-    gumbel = sample.noise(key, np.array([5, 2]), (2, 3))
+    gumbel = sampler.noise(key, np.array([5, 2]), (2, 3))
     np.testing.assert_array_equal(gumbel[1], jax.random.gumbel(jax.random.fold_in(key, 2), (2, 3)))
 
 
@@ -129,9 +129,9 @@ def _wav(path):
 
 
 def test_a_stack_file_sets_each_models_temperature(micro_stack, tmp_path):
-    from ada import mulaw
-    from ada.render import render_down, sample_stack
-    from ada.stack import Temperatures
+    from ada.audio import mulaw
+    from ada.generation.audio import render_down, sample_stack
+    from ada.generation.stack import Temperatures
 
     seconds, num, seed, chunk = 0.25, 2, 3, 2000
     # one number for every model is what --temperature gives every model
@@ -186,7 +186,7 @@ def test_a_bad_temperature_in_a_stack_file_is_one_error_line(micro_stack, tmp_pa
 
 MEMORY_PROBE = """
 import resource, sys
-from ada.render import sample_stack
+from ada.generation.audio import sample_stack
 sample_stack(sys.argv[1], float(sys.argv[2]), 1, sys.argv[3], chunk=4000)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """

@@ -7,13 +7,13 @@ import numpy as np
 import optax
 import pytest
 
-from ada import reference
-from ada.config import base_config, wavenet
+from ada.bench import reference
+from ada.generation.sampler import Sampler
 from ada.models import PriorSpec, build_model, model_spec
 from ada.nn.wavenet import WaveNet, WaveNetSpec
-from ada.sample import Sampler
-from ada.state import init_state, optimiser
-from ada.train import make_train_step
+from ada.training.config import base_config, wavenet
+from ada.training.state import init_state, optimiser
+from ada.training.trainer import make_train_step
 
 import micro_config
 

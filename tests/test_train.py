@@ -28,7 +28,7 @@ def env_with_devices(n: int) -> dict:
 
 
 def params_of(workdir):
-    from ada.checkpoint import load
+    from ada.training.checkpoint import load
 
     return jax.device_get(load(workdir).state)
 
@@ -111,8 +111,8 @@ def _free_port() -> int:
 
 DRIVER = """
 import sys, numpy as np, jax
-from ada.parallel import maybe_initialize_distributed
-from ada.train import train
+from ada.training.parallel import maybe_initialize_distributed
+from ada.training.trainer import train
 maybe_initialize_distributed(sys.argv[1], 2, int(sys.argv[2]))
 sys.path.insert(0, sys.argv[5])
 from micro_config import get_config

@@ -54,8 +54,8 @@ class ModelSpec:
         return jnp.zeros((1, config.data.crop), jnp.int32)
 
     def training_data(self, config):
-        """The data it trains on (`ada.loader.TrainingData`): random crops of a token dataset by default."""
-        from ada.loader import AudioCrops  # the data layer; imported here so specs stay cheap to import
+        """The data it trains on (`ada.data.loader.TrainingData`): random crops of a token dataset by default."""
+        from ada.data.loader import AudioCrops  # the data layer; imported here so specs stay cheap to import
 
         return AudioCrops.open(config)
 

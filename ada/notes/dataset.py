@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ada.dataset import DatasetError
-from ada.mapped import MemoryMaps
+from ada.data.dataset import DatasetError
+from ada.data.mapped import MemoryMaps
 
 FORMAT = "ada-notes"
 VERSION = 1

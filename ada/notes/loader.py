@@ -14,7 +14,7 @@ from typing import Iterator
 import grain
 import numpy as np
 
-from ada.loader import RECORDS, grain_batches, process_shard
+from ada.data.loader import RECORDS, grain_batches, process_shard
 from ada.notes.dataset import NoteDataset, open_notes
 from ada.notes.representation import FIRST_PITCH_CLASS, MELODY_VOCAB
 
@@ -65,7 +65,7 @@ class WindowSource(grain.sources.RandomAccessDataSource):
 
 
 class NoteWindows:
-    """MusicVAE's answer to `spec.training_data(config)` (see ada.loader.AudioCrops for the protocol)."""
+    """MusicVAE's answer to `spec.training_data(config)` (see ada.data.loader.AudioCrops for the protocol)."""
 
     def __init__(self, notes: NoteDataset, transpose: int = 0):
         self.notes, self.transpose = notes, transpose

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pretty_midi
 
-from ada.atomic import atomic_path
+from ada.data.atomic import atomic_path
 from ada.notes.dataset import NoteDatasetError
 from ada.notes.extract import EXTRACTORS, Meter, Note, Sequence
 from ada.notes.representation import STEPS_PER_QUARTER, drum_pitches, melody_notes

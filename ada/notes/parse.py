@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ada.atomic import write_json
+from ada.data.atomic import write_json
 from ada.notes.dataset import NoteDatasetError
 from ada.notes.extract import Sequence
 

@@ -1,0 +1,1 @@
+"""Speed: `ada bench` against plain reference implementations of the same models."""

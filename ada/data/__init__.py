@@ -1,0 +1,1 @@
+"""Storage: the one token-dataset format, its loader, atomic writes, locks and windows."""

@@ -1,0 +1,1 @@
+"""Trained models put to use: the sampler, encoding, stacks, audio and MusicVAE pages, export."""

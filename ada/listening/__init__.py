@@ -1,0 +1,1 @@
+"""What a listener hears, measured and shown: the listening measures and the HTML pages."""

@@ -1,0 +1,99 @@
+"""The listening page: index.html beside the WAVs, with players, spectrograms and what made them.
+
+It links files by relative path and needs no server: open it from disk. A small script reports,
+at the top, how many players have loaded their audio (and which failed).
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+
+from ada import SAMPLE_RATE
+from ada.data.atomic import write_text
+
+STATUS_SCRIPT = """
+<script>
+const players = [...document.querySelectorAll('audio')];
+let ready = 0, failed = [];
+const show = () => { document.getElementById('status').textContent =
+  `${ready} of ${players.length} players loaded` + (failed.length ? `; failed: ${failed.join(', ')}` : '');
+  document.body.dataset.loaded = ready; document.body.dataset.failed = failed.length; };
+players.forEach(a => {
+  a.addEventListener('loadedmetadata', () => { ready++; a.dataset.duration = a.duration.toFixed(3); show(); });
+  a.addEventListener('error', () => { failed.push(a.getAttribute('src')); show(); });
+  a.load();
+});
+show();
+</script>
+"""
+
+
+def spectrogram_png(audio: np.ndarray, path: Path, title: str = "", mark: float | None = None,
+                    mark_label: str = "") -> None:
+    """A spectrogram image; `mark` draws a dashed line at that second (e.g. where a prompt ends)."""
+    import matplotlib  # here: a second to import, and only the spectrograms need it
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 2.2), dpi=90)
+    hop = max(128, len(audio) // 1500)  # about as many frames as the image has pixels, for any length
+    n_fft = max(512, hop)  # windows always cover the whole clip
+    with np.errstate(divide="ignore"):  # the empty bins of a silent clip are -inf dB: drawn black
+        power, _, _, image = ax.specgram(audio + 1e-7, NFFT=n_fft, Fs=SAMPLE_RATE, noverlap=n_fft - hop,
+                                         cmap="magma")
+    image.set_clim(-120, max(10 * np.log10(power.max()), -119.0))  # a silent clip's top lies below -120 dB
+    ax.set_ylim(0, 8000)
+    if mark is not None:
+        ax.axvline(mark, color="cyan", linestyle="--", linewidth=1.5)
+        ax.text(mark, 7600, f" {mark_label}", color="cyan", fontsize=8, va="top")
+    ax.set_xlabel("s")
+    ax.set_ylabel("Hz")
+    if title:
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write_page(out: Path, title: str, meta: dict, rows: list[list[tuple]],
+               mark: float | None = None, mark_label: str = "prompt ends") -> Path:
+    """rows: each a list of (label, audio, wav path) shown side by side (e.g. original | reconstruction).
+
+    A cell (label, audio, wav, piano-roll png) of notes shows its piano roll instead of a spectrogram, and
+    links the MIDI file beside the WAV. `mark` (seconds) is shown on every clip that reaches it: a line on
+    its spectrogram and in its caption."""
+    out = Path(out)
+    cells_html = []
+    for row in rows:
+        cells = []
+        for label, audio, wav, *roll in row:
+            marked = mark if mark is not None and mark < len(audio) / SAMPLE_RATE else None
+            if roll:
+                png, what = Path(roll[0]), "piano roll"
+            else:
+                png, what = wav.with_suffix(".png"), "spectrogram"
+                spectrogram_png(audio, png, label, marked, mark_label)
+            midi = wav.with_suffix(".mid")
+            link = f' <a href="{html.escape(midi.name)}">MIDI</a>' if roll and midi.is_file() else ""
+            note = "" if marked is None else f'; <span class="mark">{html.escape(mark_label)} at {marked:.2f} s</span>'
+            cells.append(f'<figure><figcaption>{html.escape(label)} ({len(audio) / SAMPLE_RATE:.2f} s{note}){link}'
+                         f'</figcaption><audio controls preload="metadata" src="{html.escape(wav.name)}"></audio>'
+                         f'<img src="{html.escape(png.name)}" alt="{what} of {html.escape(label)}"></figure>')
+        cells_html.append('<div class="row">' + "".join(cells) + "</div>")
+    table = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in meta.items())
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:1800px}} .row{{display:flex;gap:1em;flex-wrap:wrap}}
+figure{{margin:0 0 1.5em 0}} img{{display:block;width:720px}} audio{{width:720px}}
+th{{text-align:left;padding-right:1em}} #status{{color:#555}} .mark{{color:#08a}}</style></head>
+<body><h1>{html.escape(title)}</h1><p id="status"></p><table>{table}</table>
+{''.join(cells_html)}
+{STATUS_SCRIPT}</body></html>
+"""
+    path = out / "index.html"
+    write_text(path, page)
+    return path

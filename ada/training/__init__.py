@@ -1,0 +1,1 @@
+"""Training: configs, train state, devices, checkpoints, the trainer, its evaluator and logs, PBT."""

@@ -1,0 +1,217 @@
+"""The one trainer, for every model kind: data parallel over every device of every host.
+
+`jax.make_mesh` + `NamedSharding` + `jax.jit` with donated state (pmap is in maintenance mode):
+parameters are replicated, the batch is split along the "data" axis, and each process feeds its
+own slice with `jax.make_array_from_process_local_data`. Orbax saves the train state and the grain
+iterator state together, asynchronously, every `checkpoint_every` steps and on SIGTERM or
+preemption; rerunning the same command resumes exactly where the last checkpoint left off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import grain
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import orbax.checkpoint as ocp
+from tqdm import tqdm
+
+from ada.data import lock
+from ada.data.loader import Resumable
+from ada.training import checkpoint
+from ada.training.config import validate
+from ada.training.evaluator import Evaluator
+from ada.training.metrics_log import MetricsLog
+from ada.training.parallel import shardings
+from ada.training.state import TrainState, compute_dtype, init_state, optimiser
+
+
+class TrainingDiverged(Exception):
+    """The loss became NaN or infinite; the last good checkpoint is left as it was."""
+
+
+def make_train_step(model, tx, config):
+    decay = config.train.ema_decay
+
+    def train_step(state: TrainState, batch):
+        rng = jax.random.fold_in(jax.random.key(config.seed), state.step)
+
+        def loss_fn(params):
+            out, mutated = model.apply({"params": params, **state.vq}, batch["tokens"], update=True, rng=rng,
+                                       step=state.step, mutable=["vq"])
+            return out["loss"], (out, mutated)
+
+        (loss, (out, mutated)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
+        updates, opt_state = tx.update(grads, state.opt_state, state.params)
+        params = optax.apply_updates(state.params, updates)
+        # Polyak averaging, with a short warm-up so early averages are not dominated by the init
+        d = jnp.minimum(decay, (1.0 + state.step) / (10.0 + state.step))
+        ema = jax.tree.map(lambda e, p: d * e + (1 - d) * p, state.ema_params, params)
+        metrics = {"loss": loss, "nll": out["nll"], "grad_norm": optax.global_norm(grads), **out["stats"]}
+        return state.replace(step=state.step + 1, params=params, ema_params=ema, opt_state=opt_state,
+                             vq=dict(mutated) or state.vq), metrics
+
+    return train_step
+
+
+class _StopFlag:
+    """SIGTERM (a scheduler's preemption notice) asks the loop to checkpoint and stop cleanly.
+
+    Only a trainer on the main thread can hear it; one run in a thread (a Ray Tune member, `ada pbt`)
+    leaves stopping to its host."""
+
+    def __init__(self):
+        self.raised = False
+        self._main = threading.current_thread() is threading.main_thread()
+        self._old = signal.signal(signal.SIGTERM, self._handle) if self._main else None
+
+    def _handle(self, signum, frame):
+        self.raised = True
+
+    def restore(self):
+        if self._main:
+            signal.signal(signal.SIGTERM, self._old)
+
+
+class Run:
+    """One training run's parts (state, data, checkpoints, metrics), each loop stage a method."""
+
+    def __init__(self, config, workdir, progress: bool):
+        self.config, self.workdir = config, Path(workdir).resolve()
+        processes = jax.process_count()
+        spec, self.data = validate(config, jax.device_count(), processes)  # the data the model kind trains on
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        checkpoint.record_config(self.workdir, config)
+
+        replicated, self.sharded = shardings()
+        model = spec.build(compute_dtype(config.train))
+        tx = optimiser(config.train)
+        self.state = jax.jit(lambda: init_state(model, config, tx), out_shardings=replicated)()
+        self.batches = Resumable(iter(self.data.train_batches(batch_size=config.data.batch_size // processes,
+                                                              seed=config.seed, workers=config.data.workers)))
+        self.manager = checkpoint.manager(self.workdir, keep=config.train.keep_checkpoints)
+        abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, self.state)
+        _, restored = checkpoint.restore_newest(
+            self.manager, lambda: ocp.args.Composite(state=ocp.args.StandardRestore(abstract),
+                                                     data=grain.checkpoint.CheckpointRestore(self.batches)),
+            self.workdir, set_aside=True)
+        if restored is not None:
+            self.state = restored["state"]
+        self.step = self.last_saved = int(self.state.step)
+
+        self._train_step = jax.jit(make_train_step(model, tx, config), in_shardings=(replicated, self.sharded),
+                                   out_shardings=(replicated, replicated), donate_argnums=0)
+        self.evaluator = Evaluator(model, self.data, batch_size=config.data.eval_batch_size,
+                                   examples=config.data.eval_crops)
+        self.metrics = MetricsLog(self.workdir, self.step)
+        if self.batches.changed:  # a grown dataset, another crop or path: said once, and logged
+            if jax.process_index() == 0:
+                print(f"note: the training data changed since checkpoint {self.step} (was {self.batches.changed[0]},"
+                      f" now {self.batches.changed[1]}); the crop stream goes on over the new data", file=sys.stderr)
+            self.metrics.write(self.step, {"data_changed": 1})
+        self.stop = _StopFlag()
+        self.pending, self.last = [], {}
+        self.bar = tqdm(total=config.train.steps, initial=self.step, unit="step", desc="train",
+                        disable=not progress or jax.process_index() != 0, dynamic_ncols=True)
+        self.tick, self.tick_step, self.data_wait = time.perf_counter(), self.step, 0.0
+
+    def train_step(self) -> None:
+        t0 = time.perf_counter()
+        local = next(self.batches)
+        self.data_wait += time.perf_counter() - t0
+        batch = {"tokens": jax.make_array_from_process_local_data(self.sharded, local["tokens"])}
+        self.state, metrics = self._train_step(self.state, batch)
+        self.step += 1
+        self.pending.append(metrics)
+
+    def preempted(self) -> bool:
+        return self.stop.raised or self.manager.reached_preemption(self.step)
+
+    def check(self) -> None:
+        """Fetch metrics since the last check; refuse to go on (or save) past a non-finite loss."""
+        fetched, self.pending = jax.device_get(self.pending), []
+        for i, m in enumerate(fetched):
+            if not math.isfinite(float(m["loss"])):
+                raise TrainingDiverged(
+                    f"loss became {float(m['loss'])} at step {self.step - len(fetched) + i + 1}; the last good "
+                    f"checkpoint (step {self.last_saved}) in {self.workdir} is intact. Lower "
+                    "--config.train.learning_rate or use float32, then rerun to resume from it.")
+        if fetched:
+            self.last = {k: float(np.mean([m[k] for m in fetched])) for k in fetched[-1]}
+
+    def log(self) -> None:
+        self.check()
+        now = time.perf_counter()
+        rate = (self.step - self.tick_step) / (now - self.tick)
+        # samples/s counts timesteps (audio samples, note steps), as audio people do, not examples
+        scalars = {**self.last, "steps_per_s": rate,
+                   "samples_per_s": rate * self.config.data.batch_size * self.data.steps_per_example,
+                   "data_wait_share": self.data_wait / (now - self.tick)}
+        self.metrics.write(self.step, scalars)
+        self.bar.set_postfix(loss=f"{self.last['loss']:.3f}", nll=f"{self.last['nll']:.3f}",
+                             samples_s=f"{scalars['samples_per_s']:,.0f}")
+        self.tick, self.tick_step, self.data_wait = now, self.step, 0.0
+
+    def evaluate(self) -> None:
+        self.last["eval_nll"] = self.evaluator(self.state.eval_variables).nll
+        self.metrics.write(self.step, {"eval_nll": self.last["eval_nll"]})
+
+    def save(self) -> None:
+        self.check()
+        self.manager.save(self.step, args=ocp.args.Composite(state=ocp.args.StandardSave(self.state),
+                                                             data=grain.checkpoint.CheckpointSave(self.batches)),
+                          force=True)
+        self.last_saved = self.step
+
+    def result(self, **extra) -> tuple[TrainState, dict]:
+        self.manager.wait_until_finished()
+        return self.state, {**self.last, "step": self.step, **extra}
+
+    def close(self) -> None:
+        self.bar.close()
+        self.stop.restore()
+        self.metrics.close()
+        self.manager.wait_until_finished()
+        self.manager.close()
+
+
+def train(config, workdir, progress: bool = True) -> tuple[TrainState, dict]:
+    """Train (or resume) to config.train.steps; returns the final state and the last metrics.
+
+    Process 0 holds the workdir's lock (`ada.data.lock`): a second `ada train` on it is refused in one line."""
+    with lock.hold(workdir, "ada train") if jax.process_index() == 0 else contextlib.nullcontext():
+        return _train(config, workdir, progress)
+
+
+def _train(config, workdir, progress: bool) -> tuple[TrainState, dict]:
+    t = config.train
+    run = Run(config, workdir, progress)
+    try:
+        while run.step < t.steps:
+            run.train_step()
+            end, preempted = run.step == t.steps, run.preempted()
+            if run.step % t.log_every == 0 or end or preempted:
+                run.log()
+            if run.step % t.eval_every == 0 or end:
+                run.evaluate()
+            if run.step % t.checkpoint_every == 0 or end or preempted:
+                run.save()
+            run.bar.update(1)
+            if preempted:
+                print(f"stopped at step {run.step} on request; checkpoint saved in {run.workdir}; "
+                      "rerun the same command to resume", file=sys.stderr)
+                return run.result(stopped=True)
+        if "eval_nll" not in run.last:  # resumed at the very end: report, the log has it already
+            run.last["eval_nll"] = run.evaluator(run.state.eval_variables).nll
+        return run.result()
+    finally:
+        run.close()
