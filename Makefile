@@ -66,8 +66,9 @@ TEST_WORKERS ?= 2
 test: setup lint
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
-test-fast: setup lint
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not slow"
+# The quick loop: in-process unit tests, mirroring the package (tests/unit); tests/e2e runs whole commands.
+test-unit: setup lint
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile tests/unit
 
 data: $(SMALL)/index.json
 

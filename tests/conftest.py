@@ -13,6 +13,9 @@ from filelock import FileLock
 
 from helpers import MICRO, PIANO_PIECES, REPO, run_ada
 
+# the fixtures a topic's unit and end-to-end tests share
+pytest_plugins = ['support.recordings', 'support.datasets', 'support.locks', 'support.continuation', 'support.pbt']
+
 # One persistent XLA cache for pytest and every `ada` process it starts: the same micro models are
 # compiled once per run rather than once per process (results are the same compiled programs).
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(REPO / ".pytest_cache" / "jax"))

@@ -1,0 +1,145 @@
+"""MusicVAE: shapes, the hierarchical decoder's bar independence, the loss against hand-computed values,
+schedules, sampling by seed, slerp, and training through the one trainer (learning, resuming)."""
+
+import json
+
+import jax
+import numpy as np
+import pytest
+
+from ada.notes.dataset import stream, write_notes
+
+from helpers import REPO, run_ada
+
+MICRO = REPO / "tests" / "musicvae_micro_config.py"
+
+
+
+
+
+
+
+
+def synthetic_melodies(root, bars: int, tunes: int = 40, seed: int = 0):
+    """A note dataset of tunes that repeat a one-bar motif, moved by a fifth or a fourth on odd bars."""
+    rng = np.random.default_rng(seed)
+    windows, ids = [], []
+    for tune in range(tunes):
+        onsets = np.sort(rng.choice(np.arange(1, 16), size=rng.integers(2, 7), replace=False))
+        onsets = np.concatenate([[0], onsets])
+        pitches = int(rng.integers(55, 75)) + np.array([0, 2, 4, 5, 7, 9, 11, 12])[rng.integers(0, 8, len(onsets))]
+        for _ in range(3):
+            row = np.zeros(bars * 16, np.int16)
+            for b in range(bars):
+                shift = int(rng.choice([5, 7])) if b % 2 else 0
+                row[b * 16 + onsets] = pitches + shift - 21 + 2
+            windows.append(row[None])
+            ids.append(tune)
+    x, t = np.stack(windows), np.array(ids)
+    n = len(x) * 9 // 10
+    write_notes(root, kind="melody", bars=bars, streams=[stream("melody", "melody")],
+                splits={"train": (x[:n], t[:n]), "eval": (x[n:], t[n:])}, sources={"synthetic": tunes})
+    return root
+
+
+def train(data, workdir, *overrides):
+    return run_ada("train", "--config", MICRO, "--workdir", workdir, f"--config.data.path={data}", "--noprogress",
+                   *overrides)
+
+
+def metrics(workdir):
+    return [json.loads(line) for line in (workdir / "metrics.jsonl").read_text().splitlines()]
+
+
+ARGS = ("--config.train.log_every=10", "--config.train.checkpoint_every=30", "--config.train.eval_every=30",
+        "--config.model.encoder=(32,)", "--config.model.decoder=(32,32)")
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """(notes dataset, workdir of a micro MusicVAE trained 60 steps on it)."""
+    root = tmp_path_factory.mktemp("musicvae")
+    data = synthetic_melodies(root / "notes", bars=2)
+    train(data, root / "full", "--config.train.steps=60", *ARGS)
+    return data, root / "full"
+
+
+@pytest.mark.slow
+def test_a_tiny_musicvae_learns_and_resumes_to_the_uninterrupted_result(trained, tmp_path):
+    from ada.training.checkpoint import load
+
+    data, full = trained
+    logged = [m for m in metrics(full) if "r_loss" in m]
+    assert logged[-1]["r_loss"] < logged[0]["r_loss"] - 15, logged  # 32 steps of ln 90 = 144 nats at the start
+    assert all("beta" in m and "sampling_probability" in m for m in logged)
+    # a run stopped at step 30 and rerun to 60 ends with the uninterrupted run's parameters
+    part = tmp_path / "part"
+    train(data, part, "--config.train.steps=30", *ARGS)
+    train(data, part, "--config.train.steps=60", *ARGS)
+    a, b = jax.device_get(load(full).state), jax.device_get(load(part).state)
+    for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
+        np.testing.assert_allclose(np.asarray(x), np.asarray(y), rtol=1e-6, atol=1e-7)
+    assert [m["step"] for m in metrics(full) if "r_loss" in m] == [m["step"] for m in metrics(part) if "r_loss" in m]
+
+
+@pytest.mark.slow
+def test_sample_interpolate_attribute_and_eval_write_what_they_say(trained, tmp_path):
+    from ada.notes.dataset import open_notes
+    from ada.notes.midi import tokens_to_midi
+
+    data, workdir = trained
+    windows = open_notes(data).split("train")
+    a, b = tokens_to_midi(windows[0], "melody", tmp_path / "a.mid"), tokens_to_midi(windows[40], "melody",
+                                                                                      tmp_path / "b.mid")
+    run_ada("notes", "sample", "--workdir", workdir, "--num", 2, "--out", tmp_path / "s", "--seed", 3)
+    assert np.load(tmp_path / "s" / "samples.npy").shape == (2, 1, 32)  # determinism by seed: in-process test above
+    for k in range(2):
+        for ext in (".mid", ".wav", "-roll.png"):
+            assert (tmp_path / "s" / f"00{k}-sample_{k}{ext}").stat().st_size > 0
+    assert "<audio" in (tmp_path / "s" / "index.html").read_text()
+    proc = run_ada("notes", "interpolate", "--workdir", workdir, "--from", a, "--to", b, "--steps", 3,
+                   "--temperature", 0, "--out", tmp_path / "i")
+    path = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert [r["t"] for r in path] == [0.0, 0.5, 1.0]
+    proc = run_ada("notes", "attribute", "--workdir", workdir, "--input", a, "--attribute", "note_density",
+                   "--amounts", "-1,0,1", "--out", tmp_path / "at")
+    assert [json.loads(line)["amount"] for line in proc.stdout.splitlines() if line.startswith("{")] == [-1, 0, 1]
+    assert list(workdir.glob("attribute-vectors-*.npz"))
+    proc = run_ada("notes", "eval", "--workdir", workdir, "--windows", 8, "--out", tmp_path / "table",
+                   "--attributes", "--interpolations", 3)
+    [row] = json.loads((tmp_path / "table.json").read_text())
+    assert row["windows"] == 8 and 0 <= row["sampled_accuracy"] <= 1 and row["kl_bits"] > 0
+    assert "teacher-forced acc." in proc.stdout and "vector added" in proc.stdout
+    study = json.loads((tmp_path / f"table-interpolation-{workdir.name}.json").read_text())
+    ends = study["rows"][0], study["rows"][-1]
+    assert [r["alpha"] for r in ends] == [0.0, 1.0] and len(study["rows"]) == 7
+    assert ends[0]["data_hamming_A"] == 0 and ends[1]["data_hamming_B"] == 0  # the data-space path's endpoints
+    assert all(r["latent_trigram"] < 0 and r["data_trigram"] < 0 for r in study["rows"])
+
+
+def test_a_note_dataset_that_does_not_fit_the_model_is_one_error_line(tmp_path):
+    data = synthetic_melodies(tmp_path / "notes", bars=2, tunes=6)
+    proc = run_ada("train", "--config", MICRO, "--workdir", tmp_path / "w", f"--config.data.path={data}",
+                   "--config.model.bars=16", "--noprogress", check=False)
+    lines = [line for line in proc.stderr.strip().splitlines() if not line.startswith("WARNING")]
+    assert proc.returncode == 2 and len(lines) == 1 and "model.bars=16" in lines[0], proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["sample", "--workdir", "{tmp}/none", "--out", "{tmp}/o"], "no config.json"),
+    (["sample", "--workdir", "{tmp}", "--out", "{tmp}/o", "--temperature", "-1"], "--temperature"),
+    (["attribute", "--workdir", "{tmp}", "--input", "{tmp}/a.mid", "--attribute", "loudness", "--out", "{tmp}/o"],
+     "--attribute 'loudness'"),
+    (["attribute", "--workdir", "{tmp}", "--input", "{tmp}/a.mid", "--attribute", "note_density", "--amounts",
+      "-1,x", "--out", "{tmp}/o"], "--amounts"),
+    (["interpolate", "--workdir", "{tmp}", "--from", "{tmp}/missing.mid", "--to", "{tmp}/a.mid", "--out", "{tmp}/o"],
+     "--from"),
+    (["interpolate", "--workdir", "{tmp}", "--from", "{tmp}/a.mid", "--to", "{tmp}/a.mid", "--steps", "1",
+      "--out", "{tmp}/o"], "--steps"),
+])
+def test_bad_notes_commands_are_one_error_line(tmp_path, args, message):
+    (tmp_path / "a.mid").write_bytes(b"not a midi file")
+    proc = run_ada("notes", *[a.format(tmp=tmp_path) for a in args], check=False)
+    lines = [line for line in proc.stderr.strip().splitlines() if not line.startswith("WARNING")]
+    assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], \
+        proc.stderr[-2000:]
