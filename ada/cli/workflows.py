@@ -1,0 +1,114 @@
+"""`ada release train | ship | card` and `ada sweep level1 | level2 | prior | temperature`: how the shipped stack
+is made and the sweeps that chose it (ada.workflows), each a resumable recipe of `ada` commands."""
+
+from __future__ import annotations
+
+from dataclasses import MISSING, fields
+from pathlib import Path
+
+from ada.cli.arguments import UsageError, count, positive, temperatures
+from ada.workflows import release, sweeps
+from ada.workflows.steps import Runner, WorkflowError
+
+# each setting of a recipe: its flag and what it is
+RELEASE_FLAGS = {
+    "shipped": ("--shipped", "the exported stack's folder"),
+    "runs": ("--runs", "the workdirs of the shipped stack"),
+    "data": ("--data", "the corpus it trains on"),
+    "small": ("--small", "the corpus its reconstructions and excerpt come from"),
+    "level1_config": ("--level1-config", "level 1's experiment file"),
+    "level2_config": ("--level2-config", "level 2's experiment file"),
+    "prior_config": ("--prior-config", "the prior's experiment file"),
+    "steps": ("--steps", "training steps of each level"),
+    "prior_steps": ("--prior-steps", "training steps of the prior"),
+    "temperature": ("--temperature", "the shipped sampling temperatures, one per model"),
+    "num": ("--num", "samples per page the card measures"),
+    "seconds": ("--seconds", "length of each sample"),
+    "dtype": ("--dtype", "storage of the exported parameters"),
+    "hardware": ("--hardware", "where it was trained, for the card"),
+    "tiny_runs": ("--tiny-runs", "where make demo trained the tiny stack, measured beside it in the card"),
+    "excerpt_source": ("--excerpt-source", "the render the shipped excerpt is cut from"),
+    "sweep_level1": ("--sweep-level1", "temperature sweep: level 1's temperatures for reconstructions"),
+    "sweep_stack": ("--sweep-stack", "temperature sweep: the stack's settings for samples, each T or T,T,T"),
+}
+SWEEP_FLAGS = {
+    "runs": ("--sweep-runs", "workdirs and pages of the sweeps"),
+    "minutes": ("--minutes", "level1: wall time per size"),
+    "level2_steps": ("--level2-steps", "level2: training steps per variant"),
+    "excerpts": ("--excerpts", "level2: training excerpts reconstructed"),
+}
+
+
+def _temperature_text(text: str) -> str:
+    temperatures(text)  # refused in one line unless a number ≥ 0 or a comma list of them
+    return text
+
+
+def _add_settings(p, cls, flags: dict) -> None:
+    for f in fields(cls):
+        if f.name not in flags:
+            continue
+        flag, what = flags[f.name]
+        default = "this machine's" if f.default is MISSING else f.default
+        kind = _temperature_text if "temperature" in what else {int: count, float: positive}.get(type(default), str)
+        many = isinstance(default, tuple)
+        p.add_argument(flag, dest=f"{cls.__name__}.{f.name}", type=kind, default=None, nargs="+" if many else None,
+                       help=f"{what} (default: {' '.join(default) if many else default})")
+
+
+def _settings(cls, args, flags: dict):
+    given = {}
+    for f in fields(cls):
+        value = getattr(args, f"{cls.__name__}.{f.name}", None)
+        if f.name in flags and value is not None:
+            given[f.name] = Path(value) if isinstance(f.default, Path) else tuple(value) if isinstance(value, list) \
+                else value
+    if "dtype" in given and given["dtype"] not in ("bfloat16", "float32"):
+        raise UsageError(f"--dtype {given['dtype']}: choose bfloat16 or float32")
+    return cls(**given)
+
+
+def cmd_release(args) -> int:
+    r = _settings(release.Release, args, RELEASE_FLAGS)
+    step = {"train": release.train, "ship": release.ship, "card": release.card}[args.step]
+    try:
+        result = step(r, Runner(args.dry_run))
+    except WorkflowError as e:
+        raise UsageError(str(e)) from None
+    print(f"release {args.step}: {result}")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    r = _settings(release.Release, args, RELEASE_FLAGS)
+    s = _settings(sweeps.Sweep, args, SWEEP_FLAGS)
+    run = Runner(args.dry_run)
+    try:
+        if args.name == "temperature":
+            release.sweep_temperature(r, run)
+            result = r.pages
+        else:
+            result = {"level1": sweeps.level1, "level2": sweeps.level2, "prior": sweeps.prior}[args.name](s, r, run)
+    except WorkflowError as e:
+        raise UsageError(str(e)) from None
+    print(f"sweep {args.name}: {result}")
+    return 0
+
+
+def register(sub) -> None:
+    """This group's subcommands, each with its arguments, on the `ada` parser."""
+    p = sub.add_parser("release", help="train, export and measure the shipped stack (resumable; --dry-run shows "
+                       "the commands)")
+    p.add_argument("step", choices=("train", "ship", "card"), help="train: the workdirs; ship: train, export, card "
+                   "and excerpt; card: measure an export in place and write its MODEL_CARD.md")
+    p.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
+    _add_settings(p, release.Release, RELEASE_FLAGS)
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("sweep", help="the sweeps that chose the shipped stack: level1, level2, prior, temperature "
+                       "(resumable; --dry-run shows the commands)")
+    p.add_argument("name", choices=("level1", "level2", "prior", "temperature"))
+    p.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
+    _add_settings(p, release.Release, RELEASE_FLAGS)
+    _add_settings(p, sweeps.Sweep, SWEEP_FLAGS)
+    p.set_defaults(func=cmd_sweep)

@@ -1,0 +1,158 @@
+"""How the shipped stack is made (`ada release train | ship | card`).
+
+`train`: the tiny levels (the size `ada sweep level1` chose) trained `steps` steps each on the medium
+corpus and the prior `ada sweep prior` chose for `prior_steps`, each encoded into the next level's data
+(hours on 2 CPU cores; every step resumes). `ship`: `train`, then `ada export` of the workdirs into
+`shipped`, then `card`, then the excerpt the shipped pages reconstruct and continue. `card`: the export
+measured in place, at the shipped temperatures and at each of the temperature sweep's (bfloat16
+parameters draw other samples than the workdirs'), beside the tiny demo stack when `make demo` has made
+one, then written again with those measures and the sweep in its MODEL_CARD.md. An export of an export
+keeps its steps and training times, so `card` alone measures a shipped stack again without its workdirs.
+Pages lie in folders named by their count, length and temperature; a page drawn since the parameters it
+comes from were written is not drawn again, so a rerun continues.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ada.workflows.steps import Pages, Runner
+
+MEDIUM = Path("data/prepared/piano-medium")
+SMALL = Path("data/prepared/piano-small")
+
+
+@dataclass
+class Release:
+    """The settings of a release; each is a flag of `ada release`."""
+
+    shipped: Path = Path("pretrained")
+    runs: Path = Path("workdirs/shipped")
+    data: Path = MEDIUM
+    small: Path = SMALL
+    level1_config: Path = Path("experiments/tiny_level1.py")
+    level2_config: Path = Path("experiments/tiny_level2.py")
+    prior_config: Path = Path("experiments/tiny_prior_4s.py")
+    steps: int = 4000
+    prior_steps: int = 6000
+    temperature: str = "0.2,0.3,1"
+    num: int = 96
+    seconds: float = 4.0
+    dtype: str = "bfloat16"
+    hardware: str = field(default_factory=lambda: f"{os.cpu_count()} CPU cores, no accelerator")
+    tiny_runs: Path = Path("workdirs")  # where `make demo` trains the tiny stack (its RUNS)
+    excerpt_source: Path = SMALL / "renders" / "bach__bwv10.7.flac"
+    sweep_level1: tuple[str, ...] = ("1", "0.8", "0.6", "0.4", "0.3", "0.2", "0.1")
+    sweep_stack: tuple[str, ...] = ("1", "0.3,0.6,1", "0.2,0.6,1", "0.2,0.3,1", "0.1,0.1,0.9", "0.2,0.3,0.8",
+                                    "0.2,0.3,0.9", "0.2,0.3,1.1")
+
+    @property
+    def pages(self) -> Path:
+        return self.runs / f"pages-{self.num}x{self.seconds:g}s"
+
+    @property
+    def tiny_pages(self) -> Path:
+        return self.tiny_runs / f"demo-pages-{self.num}x{self.seconds:g}s"
+
+    @property
+    def shipped_params(self) -> list[Path]:
+        return sorted(self.shipped.glob("*/params.npz"))
+
+    @property
+    def tiny_stack(self) -> Path:
+        return self.tiny_runs / "stack.json"
+
+    @property
+    def tiny_inputs(self) -> list[Path]:
+        return [self.tiny_stack] + [self.tiny_runs / n for n in ("tiny_level1", "tiny_level2", "tiny_prior")]
+
+    def drawer(self) -> Pages:
+        return Pages(data=self.small, seconds=self.seconds)
+
+
+def train_pipeline(run: Runner, data: Path, runs: Path, level1_config: Path, level2_config: Path,
+                   prior_config: Path, prior: Path, train_args: list[str], prior_args: list[str]) -> Path:
+    """`make train-prior stack` over `data`: level 1, its codes, level 2, its codes, the prior, the stack file."""
+    codes1, codes2 = Path(f"{data}-codes1"), Path(f"{data}-codes2")
+    level1, level2 = runs / "tiny_level1", runs / "tiny_level2"
+    run.ada("train", "--config", level1_config, "--workdir", level1, f"--config.data.path={data}", *train_args)
+    run.ada("encode", "--level", level1, "--data", data, "--out", codes1)
+    run.ada("train", "--config", level2_config, "--workdir", level2, f"--config.data.path={codes1}", *train_args)
+    run.ada("encode", "--level", level2, "--data", codes1, "--out", codes2)
+    run.ada("train", "--config", prior_config, "--workdir", prior, f"--config.data.path={codes2}", *train_args,
+            *prior_args)
+    return run.write_stack(runs / "stack.json", [level1, level2], prior)
+
+
+def train(r: Release, run: Runner) -> Path:
+    """The shipped stack's workdirs trained on the medium corpus: its stack file."""
+    run.require(r.data / "index.json", "medium corpus", "make data-medium builds it")
+    return train_pipeline(run, r.data, r.runs, r.level1_config, r.level2_config, r.prior_config,
+                          r.runs / r.prior_config.stem, [f"--config.train.steps={r.steps}"],
+                          [f"--config.train.steps={r.prior_steps}"])
+
+
+def export_args(r: Release, stack: Path) -> list:
+    return ["export", "--out", r.shipped, "--overwrite", "--hardware", r.hardware, "--temperature", r.temperature,
+            "--dtype", r.dtype, "--stack", stack]
+
+
+def sweep_temperature(r: Release, run: Runner, level1: tuple[str, ...] | None = None,
+                      stack: tuple[str, ...] | None = None) -> None:
+    """The sweep that chose the shipped temperatures, on the exported stack: reconstructions (level 1 alone) at
+    each of `level1`, `num` samples at each per-model setting of `stack` (levels bottom first, then the prior),
+    each in a folder named by its setting."""
+    run.require(r.shipped / "stack.json", "exported stack", "ada release ship makes one")
+    pages, stack_file, inputs = r.drawer(), r.shipped / "stack.json", r.shipped_params
+    for t in sorted(set(r.sweep_level1 if level1 is None else level1)):
+        pages.draw(run, "reconstruct", stack_file, inputs, r.pages / t, r.num, t)
+    for t in sorted(set(r.sweep_stack if stack is None else stack)):
+        pages.draw(run, "sample", stack_file, inputs, r.pages / t, r.num, t)
+
+
+def card(r: Release, run: Runner) -> Path:
+    """The export measured in place (the sweep and the shipped setting, the tiny demo stack beside it), then
+    exported onto itself with those measures in its card."""
+    run.require(r.shipped / "stack.json", "exported stack", "ada release ship makes one")
+    run.require(r.small / "index.json", "small corpus", "make data builds it")
+    sweep_temperature(r, run, (r.temperature, *r.sweep_level1), (r.temperature, *r.sweep_stack))
+    tiny = (r.tiny_runs / "demo" / "samples").exists()  # the tiny stack `make demo` trained, where there is one
+    if tiny:
+        pages = r.drawer()
+        for t in (r.temperature, "1"):
+            pages.draw(run, "sample", r.tiny_stack, r.tiny_inputs, r.tiny_pages / t, r.num, t)
+            pages.draw(run, "reconstruct", r.tiny_stack, r.tiny_inputs, r.tiny_pages / t, r.num, t)
+    measured = [f"shipped={r.pages / r.temperature}", f"shipped at temperature 1={r.pages / '1'}"]
+    if tiny:
+        measured += [f"tiny demo at the shipped temperatures={r.tiny_pages / r.temperature}",
+                     f"tiny demo at temperature 1={r.tiny_pages / '1'}"]
+    run.ada(*export_args(r, r.shipped / "stack.json"), *[a for m in measured for a in ("--measured", m)],
+            "--sweep", r.pages)
+    return r.shipped / "MODEL_CARD.md"
+
+
+def ship(r: Release, run: Runner) -> Path:
+    """Train (or resume), export, measure and write the card, and cut the excerpt the shipped pages use."""
+    stack = train(r, run)
+    run.require(r.small / "index.json", "small corpus", "make data builds it")
+    run.ada(*export_args(r, stack))
+    card(r, run)
+    write_excerpt(r.excerpt_source, r.shipped / "excerpt.flac", run)
+    return r.shipped
+
+
+def write_excerpt(source: Path, out: Path, run: Runner, start: float = 8.0, end: float = 20.0) -> None:
+    """Seconds `start` to `end` of a corpus render: what `make listen` reconstructs and continues."""
+    run.log.append(f"excerpt {source} [{start:g}, {end:g}) s -> {out}")
+    print(f"excerpt: {out}", flush=True)
+    if run.dry_run:
+        return
+    import soundfile as sf
+
+    from ada.data.atomic import atomic_path
+
+    x, rate = sf.read(source)
+    with atomic_path(out) as tmp:
+        sf.write(tmp, x[int(start * rate):int(end * rate)], rate, format="FLAC")

@@ -1,0 +1,121 @@
+"""The steps every workflow is made of: an `ada` command run as a user runs it, a stack file, a page drawn
+unless it is current.
+
+Each `ada` command runs in its own process (as `make` ran it), is printed before it runs, and stops the
+workflow with its exit code when it fails. A `Runner` with `dry_run` prints the commands and runs nothing,
+so a recipe can be read before it spends CPU-hours.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class WorkflowError(Exception):
+    """A step that failed or cannot start; the message names the step and what to do."""
+
+
+@dataclass
+class Runner:
+    dry_run: bool = False
+    log: list[str] = field(default_factory=list)  # every command, as printed
+
+    def ada(self, *args, timeout_minutes: float | None = None) -> int:
+        """`ada ARGS` in a fresh process; with `timeout_minutes`, SIGTERM then (the trainer checkpoints and
+        stops) exit code 124, as coreutils' `timeout -s TERM` gives it."""
+        argv = [str(a) for a in args]
+        line = "ada " + shlex.join(argv)
+        self.log.append(line)
+        print(line, flush=True)
+        if self.dry_run:
+            return 0
+        proc = subprocess.Popen([sys.executable, "-m", "ada.cli", *argv])
+        try:
+            code = proc.wait(timeout=None if timeout_minutes is None else timeout_minutes * 60)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait()
+            return 124
+        except KeyboardInterrupt:
+            proc.send_signal(signal.SIGINT)
+            proc.wait()
+            raise
+        if code != 0:
+            raise WorkflowError(f"{line} exited {code}; fix what it said and rerun the workflow to continue")
+        return code
+
+    def require(self, path: Path, what: str, how: str) -> None:
+        """Stop before any work when an input is missing (a dry run notes it and goes on)."""
+        if Path(path).exists():
+            return
+        if not self.dry_run:
+            raise WorkflowError(f"no {what} at {path}; {how}")
+        self.log.append(f"missing {path}")
+        print(f"(missing: {what} at {path}; {how})", flush=True)
+
+    def write_stack(self, path: Path, levels: list[Path], prior: Path | None = None,
+                    level_temperatures: list[float] | None = None) -> Path:
+        """A stack file naming workdirs (or exported members) by absolute path."""
+        stack = {"levels": [str(Path(p).resolve()) for p in levels]}
+        if prior is not None:
+            stack["prior"] = str(Path(prior).resolve())
+        if level_temperatures is not None:
+            stack["temperature"] = {"levels": level_temperatures}
+        self.log.append(f"stack {path}: {json.dumps(stack)}")
+        print(f"stack: {path}", flush=True)
+        if not self.dry_run:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).write_text(json.dumps(stack) + "\n")
+        return Path(path)
+
+
+
+
+def is_fresh(page: Path, inputs: list[Path]) -> bool:
+    """Whether the page JSON was written after every file of `inputs` (the parameters it was drawn from;
+    an export onto itself leaves them as they are, a new export writes them anew)."""
+    if not Path(page).is_file():
+        return False
+    since = Path(page).stat().st_mtime
+    for p in inputs:
+        p = Path(p)
+        files = [p] if p.is_file() else [f for f in p.rglob("*") if f.is_file()] if p.is_dir() else []
+        if any(f.stat().st_mtime > since for f in files):
+            return False
+    return True
+
+
+@dataclass
+class Pages:
+    """What `make sample` and `make reconstruct` drew: samples from a stack, reconstructions (level 1 alone)
+    of a dataset's eval excerpts."""
+
+    data: Path = Path("data/prepared/piano-small")
+    seconds: float = 4.0
+    excerpts: int = 3
+
+    def sample(self, run: Runner, stack: Path, out: Path, num: int, temperature: str | None = None) -> None:
+        run.ada("sample", "--stack", stack, "--seconds", f"{self.seconds:g}", "--num", num, "--out",
+                Path(out) / "samples", *(["--temperature", temperature] if temperature else []))
+
+    def reconstruct(self, run: Runner, stack: Path, out: Path, temperature: str | None = None) -> None:
+        run.ada("reconstruct", "--stack", stack, "--levels", 1, "--data", self.data, "--excerpts", self.excerpts,
+                "--seconds", f"{self.seconds:g}", "--out", Path(out) / "reconstructions",
+                *(["--temperature", temperature] if temperature else []))
+
+    def draw(self, run: Runner, kind: str, stack: Path, inputs: list[Path], out: Path, num: int,
+             temperature: str) -> None:
+        """`kind` (sample or reconstruct) into `out` unless its page is fresh: a rerun continues."""
+        page = Path(out) / ("samples/samples.json" if kind == "sample" else "reconstructions/reconstructions.json")
+        if is_fresh(page, inputs):
+            return
+        if kind == "sample":
+            self.sample(run, stack, out, num, temperature)
+        else:
+            self.reconstruct(run, stack, out, temperature)

@@ -1,0 +1,150 @@
+"""The release and research recipes: what each runs, in what order, and what a rerun skips."""
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from ada.workflows import release, sweeps
+from ada.workflows.steps import Pages, Runner, WorkflowError, is_fresh
+
+
+class Recorder(Runner):
+    """A runner that records each `ada` command and answers it with a chosen exit code, running nothing."""
+
+    def __init__(self, codes=None):
+        super().__init__(dry_run=False)
+        self.codes = codes or {}
+
+    def ada(self, *args, timeout_minutes=None):
+        self.log.append(" ".join(map(str, args)))
+        return self.codes.get(str(args[args.index("--workdir") + 1]) if "--workdir" in args else None, 0)
+
+
+def shipped(tmp_path) -> release.Release:
+    r = release.Release(shipped=tmp_path / "pretrained", runs=tmp_path / "runs", small=tmp_path / "small",
+                        data=tmp_path / "medium", tiny_runs=tmp_path / "workdirs", num=2, seconds=0.5,
+                        sweep_level1=("1", "0.2"), sweep_stack=("1", "0.2,0.3,1"), hardware="test host")
+    for member in ("level1", "level2", "prior"):
+        (r.shipped / member).mkdir(parents=True)
+        (r.shipped / member / "params.npz").write_bytes(b"p")
+    (r.shipped / "stack.json").write_text("{}")
+    r.small.mkdir()
+    (r.small / "index.json").write_text("{}")
+    return r
+
+
+def test_the_card_draws_each_page_once_then_exports_onto_itself(tmp_path):
+    r = shipped(tmp_path)
+    run = Recorder()
+    release.card(r, run)
+    drawn = [c for c in run.log if c.startswith(("sample", "reconstruct"))]
+    # the shipped setting joins both sweeps; each setting once, reconstructions first
+    assert [c.split("--temperature ")[1] for c in drawn] == ["0.2", "0.2,0.3,1", "1", "0.2,0.3,1", "1"]
+    assert all(f"--num {r.num}" in c for c in drawn if c.startswith("sample"))
+    assert all(f"--data {r.small}" in c for c in drawn if c.startswith("reconstruct"))
+    export = run.log[-1]
+    assert export.startswith(f"export --out {r.shipped} --overwrite --hardware test host --temperature 0.2,0.3,1")
+    assert f"--measured shipped={r.pages}/0.2,0.3,1" in export and f"--sweep {r.pages}" in export
+    assert "tiny demo" not in export  # no `make demo` stack here
+
+
+def test_a_page_drawn_after_its_parameters_is_not_drawn_again(tmp_path):
+    r = shipped(tmp_path)
+    page = r.pages / "1" / "samples" / "samples.json"
+    page.parent.mkdir(parents=True)
+    page.write_text("{}")
+    old = time.time() - 100
+    for p in r.shipped_params:
+        os.utime(p, (old, old))
+    assert is_fresh(page, r.shipped_params)
+    run = Recorder()
+    Pages(seconds=r.seconds).draw(run, "sample", r.shipped / "stack.json", r.shipped_params, r.pages / "1", 2, "1")
+    assert run.log == []
+    os.utime(r.shipped_params[0])  # a new export: the page is stale
+    assert not is_fresh(page, r.shipped_params)
+    Pages(seconds=r.seconds).draw(run, "sample", r.shipped / "stack.json", r.shipped_params, r.pages / "1", 2, "1")
+    assert len(run.log) == 1
+
+
+def test_the_card_sets_the_tiny_demo_stack_beside_the_shipped_one_when_there_is_one(tmp_path):
+    r = shipped(tmp_path)
+    (r.tiny_runs / "demo" / "samples").mkdir(parents=True)
+    run = Recorder()
+    release.card(r, run)
+    tiny = [c for c in run.log if f"--stack {r.tiny_stack}" in c]
+    assert len(tiny) == 4 and all(str(r.tiny_pages) in c for c in tiny)
+    assert f"--measured tiny demo at temperature 1={r.tiny_pages}/1" in run.log[-1]
+
+
+def test_training_chains_each_level_into_the_next(tmp_path):
+    r = shipped(tmp_path)
+    (r.data).mkdir()
+    (r.data / "index.json").write_text("{}")
+    run = Recorder()
+    stack = release.train(r, run)
+    assert [c.split()[0] for c in run.log] == ["train", "encode", "train", "encode", "train", "stack"]
+    assert f"--config.data.path={r.data}-codes1" in run.log[2] and f"--out {r.data}-codes2" in run.log[3]
+    assert run.log[4].endswith(f"--config.train.steps={r.steps} --config.train.steps={r.prior_steps}")
+    written = json.loads(stack.read_text())
+    assert written["prior"] == str((r.runs / "tiny_prior_4s").resolve()) and len(written["levels"]) == 2
+
+
+def test_a_missing_input_stops_before_any_work_and_a_dry_run_only_notes_it(tmp_path, capsys):
+    r = release.Release(shipped=tmp_path / "none", small=tmp_path / "small")
+    with pytest.raises(WorkflowError, match="no exported stack at .*none/stack.json; ada release ship makes one"):
+        release.card(r, Recorder())
+    dry = Runner(dry_run=True)
+    release.card(r, dry)
+    assert "missing" in dry.log[0] and dry.log[-1].startswith("ada export") and not (tmp_path / "none").exists()
+
+
+def test_a_level1_size_stopped_by_its_time_limit_counts_as_swept_and_is_not_run_again(tmp_path):
+    r = shipped(tmp_path)
+    for d in (r.data, r.small):
+        d.mkdir(exist_ok=True)
+        (d / "index.json").write_text("{}")
+    s = sweeps.Sweep(runs=tmp_path / "sweep", minutes=0.01)
+    for name in sweeps.LEVEL1_SIZES:
+        (s.runs / name).mkdir(parents=True)
+    run = Recorder(codes={str(s.runs / "tiny"): 124})
+    sweeps.level1(s, r, run)
+    assert all((s.runs / name / "swept").exists() for name in sweeps.LEVEL1_SIZES)
+    assert [c.split()[0] for c in run.log] == ["train"] * 3 + ["eval"]
+    again = Recorder()
+    sweeps.level1(s, r, again)
+    assert [c.split()[0] for c in again.log] == ["eval"]
+
+
+def test_every_level2_variant_overrides_fields_the_tiny_level2_config_has():
+    from ada.training.config import base_config, level2, tiny
+
+    c = tiny(level2(base_config("ada")))
+    for name, overrides in {**sweeps.LEVEL2_VARIANTS, **sweeps.LEVEL1_SIZES}.items():
+        for o in overrides:
+            field, value = o.removeprefix("--config.").split("=")
+            node = c
+            for part in field.split(".")[:-1]:
+                node = node[part]
+            assert field.split(".")[-1] in node, (name, o)
+            assert value
+
+
+def test_a_failed_step_stops_the_recipe_with_one_line(tmp_path):
+    with pytest.raises(WorkflowError, match=r"ada info .* exited 2; fix what it said and rerun"):
+        Runner().ada("info", tmp_path / "no-dataset")
+
+
+def test_the_excerpt_is_seconds_8_to_20_of_its_render(tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    source = tmp_path / "render.flac"
+    sf.write(source, np.linspace(-0.5, 0.5, 16000 * 25), 16000)
+    release.write_excerpt(source, tmp_path / "excerpt.flac", Runner())
+    x, rate = sf.read(tmp_path / "excerpt.flac")
+    whole, _ = sf.read(source)
+    assert rate == 16000 and np.array_equal(x, whole[8 * 16000:20 * 16000])
+    assert not list(Path(tmp_path).glob(".*tmp"))
