@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from ada.cli.arguments import UsageError, writable_dir
@@ -91,12 +92,16 @@ def _parse_config_command(FLAGS, argv: list[str], command: str, usage: str):
         print(FLAGS.get_help())
         return None
     given = _config_file(argv)
-    if given is not None and not Path(given).is_file():
+    if given is not None and not Path(given.split(":", 1)[0]).is_file():  # FILE or FILE:ARGUMENT
         raise UsageError(f"--config {given}: no such config file (see experiments/*.py)")
     try:
         FLAGS([command, *argv])
     except flags.Error as e:
-        raise UsageError(" ".join(str(e).split())) from None
+        text = " ".join(str(e).split())
+        if "Error whilst parsing config file" in text:  # the config file's own error, without absl's traceback
+            raise UsageError(f"--config {given}: {re.split(r'Traceback .*? (?=[A-Za-z]+Error: )', text)[-1]}") \
+                from None
+        raise UsageError(text) from None
     except (AttributeError, KeyError) as e:  # an override naming a field the config does not have
         raise _unknown_field(e, argv, given) from None
     except Exception as e:  # noqa: BLE001 - the config file is the user's code: its error is theirs

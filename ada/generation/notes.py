@@ -20,23 +20,12 @@ import numpy as np
 
 from ada.data.atomic import save_npy, write_json
 from ada.models.musicvae import MusicVAE, slerp
+from ada.notes.kinds import kind_of
 from ada.notes.representation import FIRST_PITCH_CLASS, MIN_PITCH
 from ada.training import checkpoint
 from ada.training.config import ConfigError
 
 C_MAJOR = {0, 2, 4, 5, 7, 9, 11}
-
-
-def dataset_kind(streams) -> str:
-    """The note-dataset kind whose MIDI and piano-roll conventions fit these streams."""
-    streams = list(streams)
-    if streams == ["melody"]:
-        return "melody"
-    if streams == ["drums"]:
-        return "drums"
-    if streams == ["melody", "melody", "drums"]:
-        return "trio"
-    return "voices"
 
 
 @dataclass
@@ -60,7 +49,7 @@ class NotesModel:
 
     @property
     def kind(self) -> str:
-        return dataset_kind(self.spec.streams)
+        return kind_of(self.spec.streams)
 
     def __post_init__(self):
         model, variables = self.trained.model, self.trained.variables

@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from ada.notes.dataset import NoteDatasetError, check_bars, check_target, stream, write_notes
-from ada.notes.extract import EXTRACTORS, split_of
+from ada.notes.extract import split_of
+from ada.notes.kinds import KINDS
 from ada.notes.parse import parse_all
-from ada.notes.scores import VOICES, abc_tunes
+from ada.notes.scores import abc_tunes
 
 FOLK = ("essenFolksong", "oneills1850", "airdsAirs", "ryansMammoth", "miscFolk")
 CHORALES = "bach"
@@ -68,8 +69,8 @@ def build(out, *, bars: int = 2, kind: str = "melody", cache=None, workers: int 
     tasks, found = folk_tasks(root) if kind == "melody" else chorale_tasks(root)
     sequences, failed = parse_all(tasks, cache, workers, progress, desc="parse tunes" if kind == "melody" else "parse")
     parse_seconds = time.monotonic() - started
-    streams = [stream("melody", "melody")] if kind == "melody" else [stream(v, "melody") for v in VOICES]
-    extract = EXTRACTORS[kind]
+    streams = [stream(n, k) for n, k in KINDS[kind].streams]
+    extract = KINDS[kind].extract
     per_split = {"train": ([], []), "eval": ([], [])}
     tunes, rejects = [], {}
     for key, _, _ in tasks:

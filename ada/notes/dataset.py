@@ -20,12 +20,11 @@ import numpy as np
 
 from ada.data.dataset import DatasetError
 from ada.data.mapped import MemoryMaps
+from ada.notes.kinds import KINDS, STREAM_KINDS
 
 FORMAT = "ada-notes"
 VERSION = 1
 INDEX = "index.json"
-KINDS = ("melody", "drums", "trio", "voices")
-STREAM_KINDS = ("melody", "drums")
 STEPS_PER_BAR = 16
 TOKEN_DTYPE = np.dtype(np.int16)
 TUNE_DTYPE = np.dtype(np.int32)

@@ -318,7 +318,6 @@ def _why(parts, others, found_any: bool, long_enough: bool, what: str, bars: int
     return otherwise or f"too short (no {what} of {bars} bars without a bar of silence)"
 
 
-EXTRACTORS = {"melody": melody_windows, "drums": drum_windows, "trio": trio_windows, "voices": voice_windows}
 
 
 def split_of(tune: str, eval_fraction: float = 0.1) -> str:

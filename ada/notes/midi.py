@@ -16,14 +16,14 @@ import pretty_midi
 
 from ada.data.atomic import atomic_path
 from ada.notes.dataset import NoteDatasetError
-from ada.notes.extract import EXTRACTORS, Meter, Note, Sequence
+from ada.notes.extract import Meter, Note, Sequence
+from ada.notes.kinds import KINDS
 from ada.notes.representation import STEPS_PER_QUARTER, drum_pitches, melody_notes
 
 VELOCITY = 80
 BASS_PROGRAM = 33  # electric bass (finger), as Magenta writes trio basses
 PIANO_PROGRAM = 0
 MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".smf")
-STREAM_NAMES = {"trio": ["melody", "bass", "drums"], "voices": ["soprano", "alto", "tenor", "bass"]}
 
 
 class MidiError(NoteDatasetError):
@@ -55,16 +55,21 @@ def read_midi(path: str | os.PathLike) -> Sequence:
 def windows_from_midi(path: str | os.PathLike, kind: str, bars: int) -> np.ndarray:
     """All distinct windows of `kind` (melody, drums, trio, voices) and `bars` in a MIDI file: int16 [N, S, T].
     Raises MidiError saying why when there are none (for `ada notes interpolate/attribute` inputs)."""
-    got = EXTRACTORS[kind](read_midi(path), bars)
+    got = KINDS[kind].extract(read_midi(path), bars)
     if not len(got.windows):
         raise MidiError(f"{path}: no {bars}-bar {kind} window: {got.reason}")
     return got.windows
 
 
 def stream_kinds(kind: str, streams: int) -> list[str]:
-    """The stream kinds of a dataset kind: trio is melody, bass (a melody stream), drums."""
-    return {"melody": ["melody"], "drums": ["drums"], "trio": ["melody", "melody", "drums"]}.get(
-        kind, ["melody"] * streams)
+    """The stream kinds of a dataset kind (trio is melody, bass (a melody stream), drums); melody streams for a
+    kind the table does not name."""
+    return KINDS[kind].stream_kinds if kind in KINDS and kind != "voices" else ["melody"] * streams
+
+
+def stream_names(kind: str) -> list[str]:
+    """The names of a kind's streams, for MIDI instruments and page legends ([] for a kind not in the table)."""
+    return KINDS[kind].stream_names if kind in KINDS and len(KINDS[kind].streams) > 1 else []
 
 
 def tokens_to_pretty_midi(tokens, kind: str, qpm: float = 120.0) -> pretty_midi.PrettyMIDI:
@@ -82,8 +87,8 @@ def tokens_to_pretty_midi(tokens, kind: str, qpm: float = 120.0) -> pretty_midi.
                 for p in drum_pitches(c):
                     inst.notes.append(pretty_midi.Note(VELOCITY, p, t * step, (t + 1) * step))
         else:
-            bass = kind == "trio" and s == 1
-            names = STREAM_NAMES.get(kind, [])
+            bass = kind in KINDS and KINDS[kind].bass == s
+            names = stream_names(kind)
             inst = pretty_midi.Instrument(program=BASS_PROGRAM if bass else PIANO_PROGRAM,
                                           name=names[s] if s < len(names) else kind)
             for start, end, pitch in melody_notes(row):

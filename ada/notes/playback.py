@@ -15,7 +15,7 @@ import soundfile as sf
 from ada import SAMPLE_RATE
 from ada.audio.corpus import SOUNDFONTS, check_tools
 from ada.data.atomic import atomic_path
-from ada.notes.midi import STREAM_NAMES, stream_kinds, tokens_to_midi
+from ada.notes.midi import stream_kinds, stream_names, tokens_to_midi
 from ada.notes.representation import DRUM_CLASS_NAMES, NUM_DRUM_CLASSES, STEPS_PER_BAR, melody_notes
 
 GAIN = 0.5
@@ -57,7 +57,7 @@ def piano_roll_png(tokens, kind: str, path: str | os.PathLike, title: str = "", 
     tokens = np.asarray(tokens)
     tokens = tokens[None] if tokens.ndim == 1 else tokens
     kinds = stream_kinds(kind, len(tokens))
-    names = names or STREAM_NAMES.get(kind)
+    names = names or stream_names(kind) or None
     steps = tokens.shape[-1]
     drums = [s for s, k in enumerate(kinds) if k == "drums"]
     melodic = [s for s, k in enumerate(kinds) if k != "drums"]

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from ada.notes.dataset import NoteDatasetError, check_bars, check_target, stream, write_notes
-from ada.notes.extract import EXTRACTORS, split_of
+from ada.notes.extract import split_of
+from ada.notes.kinds import KINDS
 from ada.notes.midi import midi_files
 from ada.notes.parse import parse_all
 
-STREAMS = {"melody": [("melody", "melody")], "drums": [("drums", "drums")],
-           "trio": [("melody", "melody"), ("bass", "melody"), ("drums", "drums")]}
+PREPARED = ("melody", "drums", "trio")  # the kinds a user's MIDI files are prepared as (voices: the chorales)
 
 
 @dataclass
@@ -46,8 +46,8 @@ class Summary:
 def prepare_midi(inputs, out, *, kind: str = "melody", bars: int = 2, eval_fraction: float = 0.1, workers: int = 2,
                  cache=None, progress: bool = True, overwrite: bool = False) -> tuple[dict, Summary]:
     """Extract `kind` windows of `bars` bars from MIDI files and folders into a note dataset at `out`."""
-    if kind not in STREAMS:
-        raise NoteDatasetError(f"--kind {kind}: choose one of {', '.join(STREAMS)}")
+    if kind not in PREPARED:
+        raise NoteDatasetError(f"--kind {kind}: choose one of {', '.join(PREPARED)}")
     check_bars(bars)
     started = time.monotonic()
     out = Path(out)
@@ -61,7 +61,7 @@ def prepare_midi(inputs, out, *, kind: str = "melody", bars: int = 2, eval_fract
     cache = Path(cache) if cache else out.parent / ".notes-cache"
     sequences, failed = parse_all([(str(f), "midi", str(f)) for f in files], cache, workers, progress,
                                   desc="read MIDI")
-    streams = [stream(n, k) for n, k in STREAMS[kind]]
+    streams = [stream(n, k) for n, k in KINDS[kind].streams]
     summary = Summary(files=len(files), unreadable={k: v.split(f"{k}: ", 1)[-1] for k, v in failed.items()})
     if failed:
         summary.reasons["unreadable"] = len(failed)
@@ -70,7 +70,7 @@ def prepare_midi(inputs, out, *, kind: str = "melody", bars: int = 2, eval_fract
         key = str(f)
         if key not in sequences:
             continue
-        got = EXTRACTORS[kind](sequences[key], bars)
+        got = KINDS[kind].extract(sequences[key], bars)
         summary.per_file[key] = len(got.windows)
         if len(got.windows):
             used.append((key, got.windows, hashlib.sha256(f.read_bytes()).hexdigest()))

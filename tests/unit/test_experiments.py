@@ -10,7 +10,8 @@ from ada.models import build_model, model_spec
 
 from helpers import REPO
 
-CONFIGS = sorted((REPO / "experiments").glob("*.py"))
+FILES = sorted((REPO / "experiments").glob("*.py"))
+
 
 
 def load(path):
@@ -20,19 +21,33 @@ def load(path):
     return module
 
 
+# (file, argument): a family of configs that differ by one value is one file whose get_config takes it
+# (`--config experiments/t2_amae.py:64`); its ARGUMENTS name every member
+CONFIGS = [(path, arg) for path in FILES for arg in getattr(load(path), "ARGUMENTS", (None,))]
+
+
+def config_name(path, arg) -> str:
+    return path.stem if arg is None else f"{path.stem}:{arg}"
+
+
 def test_there_is_a_config_per_paper_model():
-    names = {p.stem for p in CONFIGS}
-    for n in ("t1_1", "t1_2", "t1_3", "t1_4", "t1_5", "t1_6", "t1_7", "t2_1", "t2_2", "t2_3", "t2_4", "t2_5", "t2_6"):
+    names = {config_name(p, a) for p, a in CONFIGS}
+    for n in ("t1_1", "t1_2", "t1_3", "t1_4", "t1_5", "t1_6", "t1_7", "t2_1", "t2_2"):
         assert any(name.startswith(n + "_") for name in names), n
-    assert {"t3_prior_large", "t3_prior_very_large", "t3_prior_thin", "tiny_level1", "tiny_level2", "tiny_prior",
+    assert {"t2_amae:32", "t2_amae:64", "t2_amae:128", "t2_amae:256"} <= names  # #2.3-#2.6
+    assert {"t3_prior:large", "t3_prior:very_large", "t3_prior:thin", "tiny_level1", "tiny_level2", "tiny_prior",
             "tiny_wavenet", "tiny_amae"} <= names
 
 
-@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
-def test_config_builds_and_shows_its_launch_command(path):
+@pytest.mark.parametrize("path,arg", CONFIGS, ids=lambda p: p.stem if hasattr(p, "stem") else str(p))
+def test_config_builds_and_shows_its_launch_command(path, arg):
     module = load(path)
-    assert f"ada train --config experiments/{path.name} --workdir workdirs/{path.stem}" in module.__doc__
-    config = module.get_config()
+    if arg is None:
+        assert f"ada train --config experiments/{path.name} --workdir workdirs/{path.stem}" in module.__doc__
+    else:  # one member's command stands for the family's
+        assert f"ada train --config experiments/{path.name}:" in module.__doc__ and "--workdir workdirs/" in \
+            module.__doc__
+    config = module.get_config() if arg is None else module.get_config(arg)
     spec = model_spec(config.model)
     fields = spec.receptive_fields()
     assert config.data.crop >= fields["local"]
@@ -40,11 +55,16 @@ def test_config_builds_and_shows_its_launch_command(path):
         assert config.data.crop % config.model.hop == 0
     if path.stem.startswith("t1") and spec.is_level:
         assert fields == {"local": 1024, "encoder": 512, "modulator": 512} and spec.vocab == 256
-    if path.stem.startswith(("t2_3", "t2_4", "t2_5", "t2_6")):
-        assert fields["local"] == int(path.stem.rsplit("rf", 1)[1])
+    if path.stem == "t2_amae":
+        assert fields["local"] == int(arg)
     if path.stem.startswith("t3"):
-        assert fields["local"] == {"large": 6144, "very_large": 12288, "thin": 49152}[path.stem[len("t3_prior_"):]]
-        assert spec.local.layers == {"large": 30, "very_large": 60, "thin": 39}[path.stem[len("t3_prior_"):]]
+        assert fields["local"] == {"large": 6144, "very_large": 12288, "thin": 49152}[arg]
+        assert spec.local.layers == {"large": 30, "very_large": 60, "thin": 39}[arg]
+
+
+def test_a_family_refuses_an_argument_it_does_not_have():
+    with pytest.raises(ValueError, match="t2_amae.py:48: the receptive field is one of 32, 64, 128, 256"):
+        load(REPO / "experiments" / "t2_amae.py").get_config("48")
 
 
 def test_paper_level_1_2_has_the_appendix_sizes():
