@@ -36,7 +36,7 @@ ADA := $(BIN)/ada
 .PHONY: setup system-deps lint test test-unit data data-full notes-data notes-chorales clean train-level1 \
         encode-level1 train-level2 encode-level2 train-level2-pbt train-prior stack sample reconstruct continue listen \
         demo reproduce-small reproduce-musicvae bench bench-gpu profile data-medium listen-stack \
-        shipped-pages help
+        shipped-pages help figures
 
 # `make help`: each target with the comment line above it (a target whose comment starts with '## ')
 help:
@@ -232,6 +232,10 @@ reproduce-musicvae: setup notes-data
 	  --workdir $(RUNS)/musicvae_tiny_hierdec_mel_16bar --config.data.path=$(NOTES)/folk-16bar $(TRAIN_ARGS)
 	$(ADA) notes eval --workdir $(RUNS)/musicvae_tiny_mel_2bar --workdir $(RUNS)/musicvae_tiny_flat_mel_16bar \
 	  --workdir $(RUNS)/musicvae_tiny_hierdec_mel_16bar --out $(RUNS)/reproduce-musicvae
+
+## the docs' pictures drawn again from the shipped stack (docs/images/)
+figures: setup
+	$(ADA) figures
 
 ## speed beside plain references; writes BENCHMARKS.md
 bench: setup

@@ -7,7 +7,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 
 from ada.cli.arguments import UsageError, count, positive, temperatures
-from ada.workflows import release, sweeps
+from ada.workflows import figures, release, sweeps
 from ada.workflows.steps import Runner, WorkflowError
 
 # each setting of a recipe: its flag and what it is
@@ -95,6 +95,15 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+def cmd_figures(args) -> int:
+    try:
+        out = figures.overview(Runner(args.dry_run), Path(args.shipped), Path(args.out), Path(args.runs))
+    except WorkflowError as e:
+        raise UsageError(str(e)) from None
+    print(f"figures: {out}")
+    return 0
+
+
 def register(sub) -> None:
     """This group's subcommands, each with its arguments, on the `ada` parser."""
     p = sub.add_parser("release", help="train, export and measure the shipped stack (resumable; --dry-run shows "
@@ -112,3 +121,10 @@ def register(sub) -> None:
     _add_settings(p, release.Release, RELEASE_FLAGS)
     _add_settings(p, sweeps.Sweep, SWEEP_FLAGS)
     p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("figures", help="draw the docs' pictures again from the shipped stack (docs/images/)")
+    p.add_argument("--shipped", default="pretrained", help="the exported stack (default: pretrained)")
+    p.add_argument("--out", default="docs/images/overview.png", help="the overview picture to write")
+    p.add_argument("--runs", default="workdirs/figures", help="where its pages are rendered")
+    p.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
+    p.set_defaults(func=cmd_figures)

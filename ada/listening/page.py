@@ -31,15 +31,7 @@ show();
 """
 
 
-def spectrogram_png(audio: np.ndarray, path: Path, title: str = "", mark: float | None = None,
-                    mark_label: str = "") -> None:
-    """A spectrogram image; `mark` draws a dashed line at that second (e.g. where a prompt ends)."""
-    import matplotlib  # here: a second to import, and only the spectrograms need it
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 2.2), dpi=90)
+def _draw_spectrogram(ax, audio: np.ndarray, title: str = "") -> None:
     hop = max(128, len(audio) // 1500)  # about as many frames as the image has pixels, for any length
     n_fft = max(512, hop)  # windows always cover the whole clip
     with np.errstate(divide="ignore"):  # the empty bins of a silent clip are -inf dB: drawn black
@@ -47,15 +39,43 @@ def spectrogram_png(audio: np.ndarray, path: Path, title: str = "", mark: float 
                                          cmap="magma")
     image.set_clim(-120, max(10 * np.log10(power.max()), -119.0))  # a silent clip's top lies below -120 dB
     ax.set_ylim(0, 8000)
-    if mark is not None:
-        ax.axvline(mark, color="cyan", linestyle="--", linewidth=1.5)
-        ax.text(mark, 7600, f" {mark_label}", color="cyan", fontsize=8, va="top")
     ax.set_xlabel("s")
     ax.set_ylabel("Hz")
     if title:
         ax.set_title(title, fontsize=9)
+
+
+def _pyplot():
+    import matplotlib  # here: a second to import, and only the spectrograms need it
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def spectrogram_png(audio: np.ndarray, path: Path, title: str = "", mark: float | None = None,
+                    mark_label: str = "") -> None:
+    """A spectrogram image; `mark` draws a dashed line at that second (e.g. where a prompt ends)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 2.2), dpi=90)
+    _draw_spectrogram(ax, audio, title)
+    if mark is not None:
+        ax.axvline(mark, color="cyan", linestyle="--", linewidth=1.5)
+        ax.text(mark, 7600, f" {mark_label}", color="cyan", fontsize=8, va="top")
     fig.tight_layout()
     fig.savefig(path)
+    plt.close(fig)
+
+
+def spectrograms_png(clips: list[tuple[np.ndarray, str]], path: Path) -> None:
+    """Several clips' spectrograms, one above the other on one time axis, each with its title."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(len(clips), 1, figsize=(8, 2.0 * len(clips)), dpi=90, sharex=True, squeeze=False)
+    for ax, (audio, title) in zip(axes[:, 0], clips, strict=True):
+        _draw_spectrogram(ax, audio, title)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
     plt.close(fig)
 
 

@@ -148,3 +148,24 @@ def test_the_excerpt_is_seconds_8_to_20_of_its_render(tmp_path):
     whole, _ = sf.read(source)
     assert rate == 16000 and np.array_equal(x, whole[8 * 16000:20 * 16000])
     assert not list(Path(tmp_path).glob(".*tmp"))
+
+
+def test_the_overview_figure_is_drawn_from_an_excerpt_its_reconstruction_and_a_sample(tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    from ada.workflows import figures
+
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "stack.json").write_text("{}")
+    runs = tmp_path / "runs"
+    for folder, name in (("reconstructions", "original-00"), ("reconstructions", "reconstruction-00"),
+                         ("samples", "sample-00")):
+        (runs / folder).mkdir(parents=True, exist_ok=True)
+        sf.write(runs / folder / f"{name}.wav", 0.1 * np.sin(np.arange(8000) * 0.1), 16000)
+    run = Recorder()
+    out = figures.overview(run, shipped, tmp_path / "images" / "overview.png", runs)
+    assert [c.split()[0] for c in run.log] == ["reconstruct", "sample", "draw"]
+    assert f"--input {shipped / 'excerpt.flac'}" in run.log[0]
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and not list(out.parent.glob(".*tmp"))
