@@ -4,6 +4,9 @@ Encoder [512], decoder [256, 256], z 256, batch 512, free bits 48, max Î² 0.2, Î
 sampling inverse sigmoid k = 1000. Needs a drum note dataset (`ada notes prepare MIDI... --kind drums`).
 
     ada train --config experiments/musicvae_cat_drums_2bar_small.py --workdir workdirs/musicvae_cat_drums_2bar_small
+
+Cost: Magenta trains its configs on a GPU for days; here a step's speed is what `make bench` measures.
+Expected: MusicVAE's Table 1 (Roberts et al., 2018) for this model; not yet measured with ADA at this size.
 """
 
 from ada.training.config import musicvae

@@ -4,6 +4,9 @@ Batch 512, free bits 0, max β 0.5, β rate 0.99999, scheduled sampling inverse 
 transposition ±5 semitones.
 
     ada train --config experiments/musicvae_cat_mel_2bar_big.py --workdir workdirs/musicvae_cat_mel_2bar_big
+
+Cost: Magenta trains its configs on a GPU for days; here a step's speed is what `make bench` measures.
+Expected: MusicVAE's Table 1 (Roberts et al., 2018) for this model; not yet measured with ADA at this size.
 """
 
 from ada.training.config import musicvae

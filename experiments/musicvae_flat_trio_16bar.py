@@ -4,6 +4,9 @@ Encoder [2048, 2048], decoder [2048] × 3, z 512, batch 256; Magenta's defaults 
 max β 1.0, β rate 0.
 
     ada train --config experiments/musicvae_flat_trio_16bar.py --workdir workdirs/musicvae_flat_trio_16bar
+
+Cost: Magenta trains its configs on a GPU for days; here a step's speed is what `make bench` measures.
+Expected: MusicVAE's Table 1 (Roberts et al., 2018) for this model; not yet measured with ADA at this size.
 """
 
 from ada.training.config import musicvae

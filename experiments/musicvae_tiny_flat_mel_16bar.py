@@ -5,6 +5,9 @@ dimension), max β 0.2, β rate 0 as Magenta; the same budget as the tiny hierar
 with (`make reproduce-musicvae`).
 
     ada train --config experiments/musicvae_tiny_flat_mel_16bar.py --workdir workdirs/musicvae_tiny_flat_mel_16bar
+
+Cost: minutes on 2 CPU cores. Expected: `make reproduce-musicvae` writes its table (workdirs/reproduce-
+musicvae.md).
 """
 
 from ada.training.config import musicvae, tiny_musicvae

@@ -4,6 +4,9 @@ Encoder [128], decoder [128, 128], z 64, batch 32; free bits 0, max β 0.2 as Ma
 short run: β rate 0.999 and scheduled sampling k = 200 (see ada.training.config.tiny_musicvae).
 
     ada train --config experiments/musicvae_tiny_mel_2bar.py --workdir workdirs/musicvae_tiny_mel_2bar
+
+Cost: minutes on 2 CPU cores. Expected: `make reproduce-musicvae` writes its table (workdirs/reproduce-
+musicvae.md).
 """
 
 from ada.training.config import musicvae, tiny_musicvae

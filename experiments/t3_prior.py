@@ -4,8 +4,8 @@ very_large (6 × 10 = 60 blocks, 512 wide, RF 12288) or thin (3 × 13 = 39 block
     ada train --config experiments/t3_prior.py:large --workdir workdirs/t3_prior_large
 
 Cost: paper sizes, for an accelerator (RF 6144 codes at 250 codes/s of the shipped levels is 25 s of music).
-Expected: the paper's Table 3 ranks the priors by the musical structure their samples hold over tens of
-seconds; `ada sample` renders them and each page's key clarity and key changes measure it.
+Expected: the paper's Table 3 row for this size; not yet measured with ADA at this size (`ada sample` pages
+give key clarity and key changes, docs/listening.md).
 """
 
 from ada.training.config import PRIORS, prior

@@ -6,6 +6,9 @@ audio collapses to about 25 of its 64 codes (perplexity 14 at step 500); 1.0 giv
 enough push towards uniform usage keeps channels alive.
 
     ada train --config experiments/tiny_amae.py --workdir workdirs/tiny_amae
+
+Cost: minutes on 2 CPU cores (the trainer logs steps/s to WORKDIR/metrics.jsonl). Expected: `make reproduce-
+small` writes its table (workdirs/reproduce-small.md).
 """
 
 from ada.training.config import base_config, tiny

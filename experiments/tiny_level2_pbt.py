@@ -7,6 +7,9 @@ multiplied by 0.8 or 1.2; 1200 steps per member. Initial β and γ are drawn as 
 
     ada pbt --config experiments/tiny_level2_pbt.py --workdir workdirs/tiny_level2_pbt
     ada train --config experiments/tiny_level2_pbt.py --workdir workdirs/tiny_level2_pbt  (one member, default β, γ)
+
+Cost: population x steps of tiny_level2 (`make train-level2-pbt`). Expected: docs/pbt/lineage.md is the
+lineage of a run.
 """
 
 from ada.training.config import base_config, level2, pbt, tiny
