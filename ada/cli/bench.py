@@ -21,7 +21,7 @@ def cmd_bench(args) -> int:
 
 
 def register(sub) -> None:
-    """This group\'s subcommands, each with its arguments, on the `ada` parser."""
+    """This group's subcommands, each with its arguments, on the `ada` parser."""
     p = sub.add_parser("bench", help="measure sampler, trainer and data speed; write BENCHMARKS.md")
     p.add_argument("--out", default="BENCHMARKS.md")
     p.add_argument("--data", default="data/prepared/piano-small", help="dataset for the loader benchmark")

@@ -22,6 +22,24 @@ def cmd_prepare(args) -> int:
     return _summarise(args.out, result)
 
 
+def add_prepare(sub) -> None:
+    p = sub.add_parser("prepare", help="audio files or folders -> 16 kHz 8-bit μ-law token dataset")
+    p.add_argument("sources", nargs="*", help="audio files or folders (searched recursively)")
+    p.add_argument("--out", required=True, help="dataset directory: created, resumed, or added to (files of an "
+                   "audio dataset there that are not named again are kept)")
+    p.add_argument("--remove", action="append", metavar="PATH", help="take the files at or under PATH out of the "
+                   "dataset (repeat for more); nothing else is ever removed")
+    p.add_argument("--overwrite", action="store_true", help="replace a dataset of another kind or recipe in --out "
+                   "(refused without it)")
+    p.add_argument("--workers", type=count, default=None, help="parallel decoders (default: all cores)")
+    p.add_argument("--eval-fraction", type=fraction, default=0.01, help="share of files held out (default 1%%)")
+    p.add_argument("--no-normalise", action="store_true", help="keep levels as recorded (default: peak-normalise)")
+    p.add_argument("--top-db", type=positive, default=60.0, help="silence threshold below peak for trimming")
+    p.add_argument("--min-seconds", type=nonnegative, default=0.1, help="reject files shorter than this after trimming")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_prepare)
+
+
 def _summarise(out, result) -> int:
     files = result.index.get("files", [])
     for r in result.rejects:
@@ -63,6 +81,12 @@ def cmd_info(args) -> int:
     return 0
 
 
+def add_info(sub) -> None:
+    p = sub.add_parser("info", help="files and hours per split, vocabulary and rejects of a dataset")
+    p.add_argument("dir")
+    p.set_defaults(func=cmd_info)
+
+
 def cmd_corpus(args) -> int:
     writable_dir(args.out, "--out")
     from ada.audio.corpus import Variation, build
@@ -83,26 +107,7 @@ def cmd_corpus(args) -> int:
     return code
 
 
-def register(sub) -> None:
-    """This group\'s subcommands, each with its arguments, on the `ada` parser."""
-    p = sub.add_parser("prepare", help="audio files or folders -> 16 kHz 8-bit μ-law token dataset")
-    p.add_argument("sources", nargs="*", help="audio files or folders (searched recursively)")
-    p.add_argument("--out", required=True, help="dataset directory: created, resumed, or added to (files of an "
-                   "audio dataset there that are not named again are kept)")
-    p.add_argument("--remove", action="append", metavar="PATH", help="take the files at or under PATH out of the "
-                   "dataset (repeat for more); nothing else is ever removed")
-    p.add_argument("--overwrite", action="store_true", help="replace a dataset of another kind or recipe in --out "
-                   "(refused without it)")
-    p.add_argument("--workers", type=count, default=None, help="parallel decoders (default: all cores)")
-    p.add_argument("--eval-fraction", type=fraction, default=0.01, help="share of files held out (default 1%%)")
-    p.add_argument("--no-normalise", action="store_true", help="keep levels as recorded (default: peak-normalise)")
-    p.add_argument("--top-db", type=positive, default=60.0, help="silence threshold below peak for trimming")
-    p.add_argument("--min-seconds", type=nonnegative, default=0.1, help="reject files shorter than this after trimming")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_prepare)
-    p = sub.add_parser("info", help="files and hours per split, vocabulary and rejects of a dataset")
-    p.add_argument("dir")
-    p.set_defaults(func=cmd_info)
+def add_corpus(sub) -> None:
     p = sub.add_parser("corpus", help="build the built-in piano corpus (music21 scores on sampled pianos)")
     p.add_argument("--out", required=True)
     p.add_argument("--size", choices=("small", "medium", "full"), default="small",
@@ -120,3 +125,10 @@ def register(sub) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace a dataset not made by `ada corpus` in --out")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_corpus)
+
+
+def register(sub) -> None:
+    """This group's subcommands, each with its arguments, on the `ada` parser."""
+    add_prepare(sub)
+    add_info(sub)
+    add_corpus(sub)

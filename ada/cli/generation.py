@@ -29,6 +29,19 @@ def cmd_encode(args) -> int:
     return 0
 
 
+def add_encode(sub) -> None:
+    p = sub.add_parser("encode", help="a dataset through a trained level -> the next level's dataset of codes")
+    p.add_argument("--level", required=True, help="workdir of a trained ADA level")
+    p.add_argument("--data", required=True, help="dataset the level reads (audio, or the codes below it)")
+    p.add_argument("--out", required=True, help="dataset of codes to write (resumable)")
+    p.add_argument("--overwrite", action="store_true", help="replace a dataset of another kind, model, checkpoint "
+                   "or input in --out (refused without it)")
+    p.add_argument("--window", type=count, default=16384, help="steps encoded per window (memory, not results)")
+    p.add_argument("--batch-size", type=count, default=8, help="windows per device batch")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_encode)
+
+
 def cmd_sample(args) -> int:
     writable_dir(args.out, "--out")
     from ada.generation.audio import sample_stack
@@ -37,6 +50,18 @@ def cmd_sample(args) -> int:
     print(f"{args.num} samples of {args.seconds:g} s in {result.seconds:.0f} s")
     print(f"listen: {result.page}")
     return 0
+
+
+def add_sample(sub) -> None:
+    p = sub.add_parser("sample", help="draw music from a stack's prior and render it down to WAV")
+    p.add_argument("--stack", required=True, help='JSON: {"levels": [workdir, ...], "prior": workdir}')
+    p.add_argument("--seconds", type=positive, default=4.0)
+    p.add_argument("--num", type=count, default=4, help="pieces, sampled as one batch")
+    p.add_argument("--out", required=True, help="folder for the WAVs and index.html")
+    temperature_argument(p)
+    p.add_argument("--seed", type=natural, default=0)
+    p.add_argument("--chunk", type=count, default=16000, help="steps per compiled sampling loop (memory)")
+    p.set_defaults(func=cmd_sample)
 
 
 def cmd_reconstruct(args) -> int:
@@ -52,6 +77,25 @@ def cmd_reconstruct(args) -> int:
     return 0
 
 
+def add_reconstruct(sub) -> None:
+    p = sub.add_parser("reconstruct", help="encode real audio through N levels and sample it back")
+    p.add_argument("--stack", required=True)
+    p.add_argument("--levels", type=count, default=1)
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--input", help="an audio file")
+    source.add_argument("--data", help="a prepared audio dataset: reconstruct excerpts of one of its splits")
+    p.add_argument("--split", choices=("eval", "train"), default="eval",
+                   help="of --data (train: many pieces, to measure what the levels keep of the training music)")
+    p.add_argument("--offset", type=nonnegative, default=0.0, help="seconds into --input")
+    p.add_argument("--excerpts", type=count, default=3)
+    p.add_argument("--seconds", type=positive, default=4.0)
+    p.add_argument("--out", required=True)
+    temperature_argument(p)
+    p.add_argument("--seed", type=natural, default=0)
+    p.add_argument("--chunk", type=count, default=16000)
+    p.set_defaults(func=cmd_reconstruct)
+
+
 def cmd_continue(args) -> int:
     writable_dir(args.out, "--out")
     from ada.generation.audio import continue_piece
@@ -64,6 +108,22 @@ def cmd_continue(args) -> int:
     print(f"{args.num} continuations of {result.meta['prompt']} of {args.input}, {args.seconds:g} s each")
     print(f"listen: {result.page}")
     return 0
+
+
+def add_continue(sub) -> None:
+    p = sub.add_parser("continue", help="continue a piece: its opening encoded up the stack, what follows sampled")
+    p.add_argument("--stack", required=True, help='JSON: {"levels": [workdir, ...], "prior": workdir}')
+    p.add_argument("--input", required=True, help="any audio file (WAV, FLAC, OGG, MP3, AIFF)")
+    p.add_argument("--offset", type=nonnegative, default=0.0, help="seconds into --input where the prompt starts "
+                   "(after its leading silence is trimmed)")
+    p.add_argument("--prompt-seconds", type=nonnegative, required=True, help="length of the prompt (0: unprimed)")
+    p.add_argument("--seconds", type=positive, default=4.0, help="length of what is sampled after the prompt")
+    p.add_argument("--num", type=count, default=2, help="continuations of the same prompt, sampled as one batch")
+    p.add_argument("--out", required=True, help="folder for the WAVs and index.html")
+    temperature_argument(p)
+    p.add_argument("--seed", type=natural, default=0)
+    p.add_argument("--chunk", type=count, default=16000, help="steps per compiled sampling loop (memory)")
+    p.set_defaults(func=cmd_continue)
 
 
 def cmd_export(args) -> int:
@@ -91,56 +151,7 @@ def cmd_export(args) -> int:
     return 0
 
 
-def register(sub) -> None:
-    """This group\'s subcommands, each with its arguments, on the `ada` parser."""
-    p = sub.add_parser("encode", help="a dataset through a trained level -> the next level's dataset of codes")
-    p.add_argument("--level", required=True, help="workdir of a trained ADA level")
-    p.add_argument("--data", required=True, help="dataset the level reads (audio, or the codes below it)")
-    p.add_argument("--out", required=True, help="dataset of codes to write (resumable)")
-    p.add_argument("--overwrite", action="store_true", help="replace a dataset of another kind, model, checkpoint "
-                   "or input in --out (refused without it)")
-    p.add_argument("--window", type=count, default=16384, help="steps encoded per window (memory, not results)")
-    p.add_argument("--batch-size", type=count, default=8, help="windows per device batch")
-    p.add_argument("--quiet", action="store_true")
-    p.set_defaults(func=cmd_encode)
-    p = sub.add_parser("sample", help="draw music from a stack's prior and render it down to WAV")
-    p.add_argument("--stack", required=True, help='JSON: {"levels": [workdir, ...], "prior": workdir}')
-    p.add_argument("--seconds", type=positive, default=4.0)
-    p.add_argument("--num", type=count, default=4, help="pieces, sampled as one batch")
-    p.add_argument("--out", required=True, help="folder for the WAVs and index.html")
-    temperature_argument(p)
-    p.add_argument("--seed", type=natural, default=0)
-    p.add_argument("--chunk", type=count, default=16000, help="steps per compiled sampling loop (memory)")
-    p.set_defaults(func=cmd_sample)
-    p = sub.add_parser("reconstruct", help="encode real audio through N levels and sample it back")
-    p.add_argument("--stack", required=True)
-    p.add_argument("--levels", type=count, default=1)
-    source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--input", help="an audio file")
-    source.add_argument("--data", help="a prepared audio dataset: reconstruct excerpts of one of its splits")
-    p.add_argument("--split", choices=("eval", "train"), default="eval",
-                   help="of --data (train: many pieces, to measure what the levels keep of the training music)")
-    p.add_argument("--offset", type=nonnegative, default=0.0, help="seconds into --input")
-    p.add_argument("--excerpts", type=count, default=3)
-    p.add_argument("--seconds", type=positive, default=4.0)
-    p.add_argument("--out", required=True)
-    temperature_argument(p)
-    p.add_argument("--seed", type=natural, default=0)
-    p.add_argument("--chunk", type=count, default=16000)
-    p.set_defaults(func=cmd_reconstruct)
-    p = sub.add_parser("continue", help="continue a piece: its opening encoded up the stack, what follows sampled")
-    p.add_argument("--stack", required=True, help='JSON: {"levels": [workdir, ...], "prior": workdir}')
-    p.add_argument("--input", required=True, help="any audio file (WAV, FLAC, OGG, MP3, AIFF)")
-    p.add_argument("--offset", type=nonnegative, default=0.0, help="seconds into --input where the prompt starts "
-                   "(after its leading silence is trimmed)")
-    p.add_argument("--prompt-seconds", type=nonnegative, required=True, help="length of the prompt (0: unprimed)")
-    p.add_argument("--seconds", type=positive, default=4.0, help="length of what is sampled after the prompt")
-    p.add_argument("--num", type=count, default=2, help="continuations of the same prompt, sampled as one batch")
-    p.add_argument("--out", required=True, help="folder for the WAVs and index.html")
-    temperature_argument(p)
-    p.add_argument("--seed", type=natural, default=0)
-    p.add_argument("--chunk", type=count, default=16000, help="steps per compiled sampling loop (memory)")
-    p.set_defaults(func=cmd_continue)
+def add_export(sub) -> None:
     p = sub.add_parser("export", help="a trained stack -> a compact folder that ships (Polyak parameters, "
                        "configs, stack.json, MODEL_CARD.md)")
     p.add_argument("--stack", required=True, help="the stack file of the trained workdirs")
@@ -158,3 +169,12 @@ def register(sub) -> None:
                    "model, levels bottom first, then the prior (default: the stack file's)")
     p.add_argument("--overwrite", action="store_true", help="replace a stack already exported to --out")
     p.set_defaults(func=cmd_export)
+
+
+def register(sub) -> None:
+    """This group's subcommands, each with its arguments, on the `ada` parser."""
+    add_encode(sub)
+    add_sample(sub)
+    add_reconstruct(sub)
+    add_continue(sub)
+    add_export(sub)

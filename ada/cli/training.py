@@ -149,7 +149,7 @@ def _unloadable(path, e: Exception) -> UsageError:
 
 
 def register(sub) -> None:
-    """This group\'s subcommands, each with its arguments, on the `ada` parser."""
+    """This group's subcommands, each with its arguments, on the `ada` parser."""
     sub.add_parser("train", help="train a level or a prior: --config experiments/X.py --workdir DIR",
                    add_help=False)
     sub.add_parser("pbt", help="population based training of a level on Ray Tune: --config X --workdir DIR",
