@@ -2,9 +2,8 @@
 
     ada train --config experiments/t1_2_vqvae_continuous.py --workdir workdirs/t1_2_vqvae_continuous
 
-Cost: the paper's sizes, meant for accelerators (docs/training.md: several devices, hosts, a TPU pod); on 2
-CPU cores a step takes seconds, so `make bench` times them and nothing trains them there.
-Expected: the paper's Table 1, row #1.2; not yet measured with ADA at this size.
+For accelerators; `ada bench --accelerator` measures its step. The paper reports it as Table 1 #1.2; ADA has
+not trained it to the end.
 """
 
 from ada.training.config import base_config

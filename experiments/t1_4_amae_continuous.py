@@ -2,9 +2,7 @@
 
     ada train --config experiments/t1_4_amae_continuous.py --workdir workdirs/t1_4_amae_continuous
 
-Cost: the paper's sizes, meant for accelerators (docs/training.md: several devices, hosts, a TPU pod); on 2
-CPU cores a step takes seconds, so `make bench` times them and nothing trains them there.
-Expected: the paper's Table 1, row #1.4; not yet measured with ADA at this size.
+For accelerators. Table 1 #1.4 in the paper; `make reproduce-small` trains its tiny twin (tiny_amae).
 """
 
 from ada.training.config import base_config

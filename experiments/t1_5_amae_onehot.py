@@ -2,9 +2,7 @@
 
     ada train --config experiments/t1_5_amae_onehot.py --workdir workdirs/t1_5_amae_onehot
 
-Cost: the paper's sizes, meant for accelerators (docs/training.md: several devices, hosts, a TPU pod); on 2
-CPU cores a step takes seconds, so `make bench` times them and nothing trains them there.
-Expected: the paper's Table 1, row #1.5; not yet measured with ADA at this size.
+For accelerators. Compare with #1.4 for the encoder's input (Table 1 #1.5); unmeasured by ADA at this size.
 """
 
 from ada.training.config import base_config

@@ -5,9 +5,8 @@ the paper writes it (ada/nn/quantise.py SoftmaxQuantiser).
 
     ada train --config experiments/t1_6_amae_softmax.py --workdir workdirs/t1_6_amae_softmax
 
-Cost: the paper's sizes, meant for accelerators (docs/training.md: several devices, hosts, a TPU pod); on 2
-CPU cores a step takes seconds, so `make bench` times them and nothing trains them there.
-Expected: the paper's Table 1, row #1.6; not yet measured with ADA at this size.
+For accelerators. The ablation row (Table 1 #1.6); its tiny twin tiny_amae_softmax runs in `make reproduce-
+small`.
 """
 
 from ada.training.config import base_config

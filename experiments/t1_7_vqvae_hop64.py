@@ -2,9 +2,8 @@
 
     ada train --config experiments/t1_7_vqvae_hop64.py --workdir workdirs/t1_7_vqvae_hop64
 
-Cost: the paper's sizes, meant for accelerators (docs/training.md: several devices, hosts, a TPU pod); on 2
-CPU cores a step takes seconds, so `make bench` times them and nothing trains them there.
-Expected: the paper's Table 1, row #1.7; not yet measured with ADA at this size.
+For accelerators. Table 1 #1.7: one level at the top rate, against two stacked levels; not measured by ADA
+yet.
 """
 
 from ada.training.config import base_config

@@ -7,9 +7,8 @@ ada.training.config.pbt). `ada train` trains one member with the default β and 
     ada pbt --config experiments/t2_2_vqvae.py --workdir workdirs/t2_2_vqvae
     ada train --config experiments/t2_2_vqvae.py --workdir workdirs/t2_2_vqvae
 
-Cost: the paper's sizes, meant for accelerators (docs/training.md: several devices, hosts, a TPU pod); on 2
-CPU cores a step takes seconds, so `make bench` times them and nothing trains them there.
-Expected: the paper's Table 2, row #2.2; not yet measured with ADA at this size.
+For accelerators: 20 members by `ada pbt` in the paper. Its Table 2 #2.2 figure has not been reproduced by
+ADA.
 """
 
 from ada.training.config import base_config, level2, pbt

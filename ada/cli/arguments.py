@@ -69,6 +69,14 @@ def temperature_argument(p) -> None:
                    'stack file\'s "temperature", else 1; 0: argmax)')
 
 
+def rendering_arguments(p) -> None:
+    """What every command that renders a stack to WAV takes: its folder, temperatures, seed and loop size."""
+    p.add_argument("--out", required=True, help="folder for the WAVs and index.html")
+    temperature_argument(p)
+    p.add_argument("--seed", type=natural, default=0)
+    p.add_argument("--chunk", type=count, default=16000, help="steps per compiled sampling loop (memory)")
+
+
 def existing_file(text: str) -> Path:
     if not Path(text).is_file():
         raise argparse.ArgumentTypeError(f"{text}: no such file")

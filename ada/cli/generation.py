@@ -5,16 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ada.cli.arguments import (
-    UsageError,
-    count,
-    natural,
-    nonnegative,
-    positive,
-    temperature_argument,
-    temperatures,
-    writable_dir,
-)
+from ada.cli.arguments import UsageError, count, nonnegative, positive, rendering_arguments, temperatures, writable_dir
 
 
 def cmd_encode(args) -> int:
@@ -57,10 +48,7 @@ def add_sample(sub) -> None:
     p.add_argument("--stack", required=True, help='JSON: {"levels": [workdir, ...], "prior": workdir}')
     p.add_argument("--seconds", type=positive, default=4.0)
     p.add_argument("--num", type=count, default=4, help="pieces, sampled as one batch")
-    p.add_argument("--out", required=True, help="folder for the WAVs and index.html")
-    temperature_argument(p)
-    p.add_argument("--seed", type=natural, default=0)
-    p.add_argument("--chunk", type=count, default=16000, help="steps per compiled sampling loop (memory)")
+    rendering_arguments(p)
     p.set_defaults(func=cmd_sample)
 
 
@@ -89,10 +77,7 @@ def add_reconstruct(sub) -> None:
     p.add_argument("--offset", type=nonnegative, default=0.0, help="seconds into --input")
     p.add_argument("--excerpts", type=count, default=3)
     p.add_argument("--seconds", type=positive, default=4.0)
-    p.add_argument("--out", required=True)
-    temperature_argument(p)
-    p.add_argument("--seed", type=natural, default=0)
-    p.add_argument("--chunk", type=count, default=16000)
+    rendering_arguments(p)
     p.set_defaults(func=cmd_reconstruct)
 
 
@@ -119,10 +104,7 @@ def add_continue(sub) -> None:
     p.add_argument("--prompt-seconds", type=nonnegative, required=True, help="length of the prompt (0: unprimed)")
     p.add_argument("--seconds", type=positive, default=4.0, help="length of what is sampled after the prompt")
     p.add_argument("--num", type=count, default=2, help="continuations of the same prompt, sampled as one batch")
-    p.add_argument("--out", required=True, help="folder for the WAVs and index.html")
-    temperature_argument(p)
-    p.add_argument("--seed", type=natural, default=0)
-    p.add_argument("--chunk", type=count, default=16000, help="steps per compiled sampling loop (memory)")
+    rendering_arguments(p)
     p.set_defaults(func=cmd_continue)
 
 
