@@ -207,7 +207,7 @@ demo: $(if $(wildcard $(SHIPPED)/stack.json),shipped-pages) train-prior stack
 # How the shipped stack was made and measured, and the sweeps that chose it, are Python recipes (ada/workflows):
 #   ada release train | ship | card      ada sweep level1 | level2 | prior | temperature      (--dry-run, --help)
 
-# Table 1 in small: an unconditional WaveNet, a VQ-VAE level, an AMAE level (#1.5) and the softmax AMAE (#1.6),
+# Table 1 in small: an unconditional WaveNet, a VQ-VAE level, an AMAE level (#1.4) and the softmax AMAE (#1.6),
 # same data and budget.
 ## paper Table 1 in small: WaveNet, VQ-VAE and AMAE levels, same budget
 reproduce-small: setup $(DATA)/index.json

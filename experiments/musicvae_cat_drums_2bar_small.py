@@ -5,7 +5,7 @@ sampling inverse sigmoid k = 1000. Needs a drum note dataset (`ada notes prepare
 
     ada train --config experiments/musicvae_cat_drums_2bar_small.py --workdir workdirs/musicvae_cat_drums_2bar_small
 
-Cost: Magenta trains its configs on a GPU for days; here a step's speed is what `make bench` measures.
+Cost: sized for a GPU, as Magenta trains it; untried here at full size.
 Expected: MusicVAE's Table 1 (Roberts et al., 2018) for this model; not yet measured with ADA at this size.
 """
 

@@ -5,7 +5,7 @@ max β 1.0, β rate 0.
 
     ada train --config experiments/musicvae_flat_trio_16bar.py --workdir workdirs/musicvae_flat_trio_16bar
 
-Cost: Magenta trains its configs on a GPU for days; here a step's speed is what `make bench` measures.
+Cost: sized for a GPU, as Magenta trains it; untried here at full size.
 Expected: MusicVAE's Table 1 (Roberts et al., 2018) for this model; not yet measured with ADA at this size.
 """
 

@@ -5,7 +5,7 @@ Encoder [2048, 2048], conductor and bar decoder [1024, 1024], z 512, batch 512, 
 
     ada train --config experiments/musicvae_hierdec_mel_16bar.py --workdir workdirs/musicvae_hierdec_mel_16bar
 
-Cost: Magenta trains its configs on a GPU for days; here a step's speed is what `make bench` measures.
+Cost: sized for a GPU, as Magenta trains it; untried here at full size.
 Expected: MusicVAE's Table 1 (Roberts et al., 2018) for this model; not yet measured with ADA at this size.
 """
 

@@ -2,7 +2,7 @@
 
 The diversity loss maximises the entropy of the batch-and-time mean of the softmax queries, at the
 paper's scale 0.1 (unlike tiny_amae's L2 loss, it needs no larger scale here: after 1500 steps the
-eval codes have perplexity 46.7 and use all 64 codes; README, Results).
+eval codes have perplexity 46.7 and use all 64 codes; `make reproduce-small` measures it).
 
     ada train --config experiments/tiny_amae_softmax.py --workdir workdirs/tiny_amae_softmax
 

@@ -3,7 +3,7 @@
 The schedule of #2.2 in small: tiny_level2's model, a population of 4 whose worst member copies the
 best one (checkpoint and data position) every 200 steps after a burn-in of 400, with β and 1 − γ
 multiplied by 0.8 or 1.2; 1200 steps per member. Initial β and γ are drawn as in the paper config
-(ada.training.config.pbt). On 2 idle CPU cores, two members at a time: 10 min 25 s (README, PBT in small).
+(ada.training.config.pbt). On 2 idle CPU cores, two members at a time: 10 min 25 s (docs/pbt.md).
 
     ada pbt --config experiments/tiny_level2_pbt.py --workdir workdirs/tiny_level2_pbt
     ada train --config experiments/tiny_level2_pbt.py --workdir workdirs/tiny_level2_pbt  (one member, default β, γ)

@@ -1,7 +1,7 @@
-"""Tiny prior whose receptive field spans 4 s of level-2 codes (1,021 codes at 250 a second): the shipped prior.
+"""Tiny prior whose receptive field spans 4 s of level-2 codes (1,024 codes at 250 a second): the shipped prior.
 
-tiny_prior with two blocks of 8 layers instead of 6 (its 253 codes, one second of context, become four) and crops
-of 1,024 codes. In `make sweep-prior` its samples were less noisy than tiny_prior's in every draw. At equal steps
+tiny_prior with two blocks of 8 layers instead of 6 (its 256 codes, one second of context, become four) and crops
+of 1,024 codes. In `ada sweep prior` its samples were less noisy than tiny_prior's in every draw. At equal steps
 they were also more clearly in a key; at equal CPU time the two priors' key clarity was the same within noise.
 
     ada train --config experiments/tiny_prior_4s.py --workdir workdirs/tiny_prior_4s
