@@ -12,6 +12,7 @@ from pathlib import Path
 import jax
 
 from ada.data.atomic import write_text
+from ada.listening.measures import CONTRAST_BANDS
 from ada.training.member import PARAMS, data_line, read_member, train_time
 
 NOISINESS = "noisiness (flatness over the corpus's)"
@@ -23,11 +24,19 @@ SOUND_ROWS = (  # (row label, page file, key: a measure name in its "measures", 
     ("samples: key changes", "samples/samples.json", "key_changes"),
     ("samples: onset rate (/s)", "samples/samples.json", "onset_rate"),
     ("samples: loudness range (dB)", "samples/samples.json", "loudness_range_db"),
+    ("samples: harmonic contrast (dB, 100 Hz–3.2 kHz)", "samples/samples.json", "harmonic_contrast_db"),
+    *((f"samples: harmonic contrast {lo}–{hi} Hz", "samples/samples.json", f"contrast_{lo}_{hi}_db")
+      for lo, hi in CONTRAST_BANDS),
+    ("samples: key hold (clips of 20 s or more)", "samples/samples.json", "key_hold"),
     ("samples: silent (share)", "samples/samples.json", "silent"),
     ("reconstructions: temperature", "reconstructions/reconstructions.json", "temperature"),
     ("reconstructions: noisiness (over the original's)", "reconstructions/reconstructions.json", "mean noisiness"),
     ("reconstructions: chroma to original", "reconstructions/reconstructions.json", "mean chroma to original"),
     ("reconstructions: log-mel distance", "reconstructions/reconstructions.json", "mean log mel to original"),
+    ("reconstructions: harmonic contrast lost (dB)", "reconstructions/reconstructions.json",
+     "mean harmonic contrast gap db"),
+    *((f"reconstructions: harmonic contrast lost {lo}–{hi} Hz", "reconstructions/reconstructions.json",
+       f"mean contrast gap {lo} {hi} db") for lo, hi in CONTRAST_BANDS),
 )
 
 
@@ -103,7 +112,8 @@ def sweep_table(folder: Path, since: float | None = None) -> list[str]:
     from parameters exported before the ones the card describes) are left out."""
     lines = []
     for kind in ("reconstructions", "samples"):
-        rows = [(label, page, key) for label, page, key in SOUND_ROWS if page.startswith(kind + "/")]
+        rows = [(label, page, key) for label, page, key in SOUND_ROWS  # the bands: in the card's main table
+                if page.startswith(kind + "/") and not label.endswith(" Hz")]
         runs = sorted((d for d in Path(folder).iterdir() if (d / rows[0][1]).is_file()
                        and (since is None or (d / rows[0][1]).stat().st_mtime >= since)), key=lambda d: d.name)
         if not runs:

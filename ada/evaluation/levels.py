@@ -12,7 +12,7 @@ from ada import SAMPLE_RATE
 from ada.data.atomic import write_json, write_text
 from ada.data.dataset import DatasetError, open_dataset
 from ada.data.loader import AudioCrops
-from ada.generation.audio import excerpts_from, reconstruct
+from ada.generation.audio import CONTRAST_GAPS, excerpts_from, reconstruct
 from ada.generation.stack import level_stack
 from ada.nn.quantise import usage_stats
 from ada.training import checkpoint
@@ -35,6 +35,8 @@ class Evaluation:
     log_mel_distance: float | None = None
     noisiness: float | None = None  # reconstructions' spectral flatness over their originals'
     chroma_similarity: float | None = None  # reconstructions' chroma against their originals'
+    contrast_gap_db: float | None = None  # dB of harmonic contrast the reconstructions lost (100 Hz-3.2 kHz)
+    contrast_gap_worst_db: float | None = None  # ... in their worst octave band
     reconstructions: str | None = None
 
     def to_dict(self) -> dict:
@@ -78,11 +80,16 @@ def _reconstruction_distances(result: Evaluation, workdir, ds, excerpts: int, sa
     noisy = [x["noisiness"] for x in found if x["noisiness"] is not None]  # a silent clip has none
     result.noisiness = float(np.mean(noisy)) if noisy else None
     result.chroma_similarity = float(np.mean([x["chroma_to_original"] for x in found]))
+    gaps = [x for x in found if x["harmonic_contrast_gap_db"] is not None]  # a silent clip has none
+    if gaps:
+        result.contrast_gap_db = float(np.mean([x["harmonic_contrast_gap_db"] for x in gaps]))
+        result.contrast_gap_worst_db = float(max(np.mean([x[band] for x in gaps]) for band in CONTRAST_GAPS[1:]))
     result.reconstructions = f"{excerpts} excerpts × {samples} samples of {seconds:g} s"
 
 
 TABLE_HEADER = ("| model | step | train NLL | eval NLL | eval NLL, another crop's codes | perplexity | codes used "
-                "| log-STFT | log-mel | noisiness | chroma |\n|---|---|---|---|---|---|---|---|---|---|---|")
+                "| log-STFT | log-mel | noisiness | chroma | contrast gap (dB) | worst band |\n"
+                "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def markdown_row(r: Evaluation) -> str:
@@ -94,7 +101,8 @@ def markdown_row(r: Evaluation) -> str:
     return (f"| {r.model} | {r.step} | {f(r.train_nll, '.3f')} | {f(r.eval_nll, '.3f')} "
             f"| {f(r.eval_nll_other_codes, '.3f')} | {f(r.perplexity, '.1f')} "
             f"| {codes} | {f(r.log_stft_distance, '.3f')} | {f(r.log_mel_distance, '.3f')} "
-            f"| {f(r.noisiness, '.1f')} | {f(r.chroma_similarity, '.3f')} |")
+            f"| {f(r.noisiness, '.1f')} | {f(r.chroma_similarity, '.3f')} | {f(r.contrast_gap_db, '.1f')} "
+            f"| {f(r.contrast_gap_worst_db, '.1f')} |")
 
 
 def evaluate_all(workdirs, data, out=None, **options) -> str:

@@ -25,6 +25,8 @@ from ada.generation.encode import LevelEncoder
 from ada.generation.stack import Stack, Temperatures, load_stack
 from ada.listening.measures import (
     chroma_similarity,
+    contrast_gap,
+    contrast_names,
     key_clarity,
     listen,
     log_mel_distance,
@@ -207,6 +209,9 @@ def excerpt_from_file(path, offset: float, frames: int) -> tuple[str, np.ndarray
     return f"{path} @ {offset:g} s", mulaw.encode(x[start : start + frames])
 
 
+CONTRAST_GAPS = ["harmonic_contrast_gap_db", *(n.replace("contrast", "contrast_gap", 1) for n in contrast_names())]
+
+
 def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]], out, levels: int = 1,
                 temperature: float | list[float] | None = None, seed: int = 0, chunk: int = 16000,
                 unrelated: np.ndarray | None = None) -> Reconstructions:
@@ -236,7 +241,9 @@ def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]
                   "noisiness": noisiness(spectral_flatness(clip), spectral_flatness(source)),
                   "chroma_to_original": chroma_similarity(clip, source),
                   # what the levels keep of the key bounds what samples drawn through them can show
-                  "key_clarity": key_clarity(clip), "key_clarity_of_original": key_clarity(source)}
+                  "key_clarity": key_clarity(clip), "key_clarity_of_original": key_clarity(source),
+                  # the upper partials flatness does not show: dB of harmonic contrast lost, by octave band
+                  **contrast_gap(clip, source)}
         if other is not None:
             result["log_stft_to_unrelated"] = log_stft_distance(clip, other)
             result["log_mel_to_unrelated"] = log_mel_distance(clip, other)
@@ -246,7 +253,8 @@ def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]
                      (f"reconstruction through {levels} level(s)", clip, path)])
     meta = {**_describe(stack), "levels": levels, "temperature": temperatures.describe(prior=False), "seed": seed}
     for key in ("log_stft_to_original", "log_stft_to_unrelated", "log_mel_to_original", "log_mel_to_unrelated",
-                "noisiness", "chroma_to_original", "chroma_to_unrelated", "key_clarity", "key_clarity_of_original"):
+                "noisiness", "chroma_to_original", "chroma_to_unrelated", "key_clarity", "key_clarity_of_original",
+                *CONTRAST_GAPS):
         values = [r[key] for r in results if r.get(key) is not None]  # a silent clip has no noisiness
         if values and all(key in r for r in results):
             meta[f"mean {key.replace('_', ' ')}"] = round(float(np.mean(values)), 4)

@@ -130,15 +130,71 @@ def loudness_range(x: np.ndarray) -> float:
     return float(np.percentile(db, 95) - np.percentile(db, 10)) if db.size else float("nan")
 
 
+# Harmonic contrast: librosa's spectral contrast (peak over valley, dB) in octave bands from 100 Hz. A piano
+# note's partials stand 25-30 dB above the valleys between them; noise has none. Flatness is dominated by the
+# few strong low partials, so a decoder that keeps the fundamentals and smears the upper partials into noise
+# scores a low flatness and a low contrast: compare band by band.
+CONTRAST_BANDS = ((100, 200), (200, 400), (400, 800), (800, 1600), (1600, 3200))
+CONTRAST_WITHIN_DB = 40.0  # frames this far below the clip's loudest are left out
+
+
+def harmonic_contrast(x: np.ndarray) -> np.ndarray:
+    """Mean spectral contrast (dB) of each band of CONTRAST_BANDS over the frames within CONTRAST_WITHIN_DB of
+    the clip's loudest; NaN for a silent clip."""
+    x = np.asarray(x, np.float32)
+    spectrum = np.abs(librosa.stft(x, n_fft=2048, hop_length=HOP))
+    low = CONTRAST_BANDS[0][0]  # octave edges low·2^k: band k of librosa's is (low·2^(k−1), low·2^k)
+    contrast = librosa.feature.spectral_contrast(S=spectrum, sr=SAMPLE_RATE, n_fft=2048, hop_length=HOP, fmin=low,
+                                                 n_bands=len(CONTRAST_BANDS) + 1)[1: len(CONTRAST_BANDS) + 1]
+    rms = librosa.feature.rms(S=spectrum, frame_length=2048, hop_length=HOP)[0]
+    db = 20 * np.log10(np.maximum(rms, 1e-10))
+    loud = (db > db.max() - CONTRAST_WITHIN_DB) & (db > SILENCE_DB)
+    return contrast[:, loud].mean(1) if loud.any() else np.full(len(CONTRAST_BANDS), np.nan)
+
+
+def contrast_names() -> list[str]:
+    return [f"contrast_{lo}_{hi}_db" for lo, hi in CONTRAST_BANDS]
+
+
+def contrast_measures(x: np.ndarray) -> dict:
+    """Harmonic contrast by band and its mean over the bands (100 Hz to 3.2 kHz), in dB."""
+    bands = harmonic_contrast(x)
+    return {"harmonic_contrast_db": float(bands.mean()), **dict(zip(contrast_names(), map(float, bands), strict=True))}
+
+
+def contrast_gap(clip: np.ndarray, original: np.ndarray) -> dict:
+    """How many dB of harmonic contrast a reconstruction lost against its original, by band and on the mean
+    (positive: the original's partials stand further above their valleys)."""
+    got, want = contrast_measures(clip), contrast_measures(original)
+    gaps = {name.replace("contrast", "contrast_gap", 1): want[name] - got[name] for name in got}
+    return {name: float(gap) if np.isfinite(gap) else None for name, gap in gaps.items()}  # None: a silent clip
+
+
+KEY_HOLD_SECONDS = 20.0  # key hold is measured on clips at least this long
+
+
+def key_hold(x: np.ndarray, window_seconds: float = 2.0) -> float:
+    """Share of the clip's windows in its most frequent key (1 = one key throughout; 1/24 = a new key in every
+    window). NaN for a clip shorter than KEY_HOLD_SECONDS: a few windows say nothing of stylistic consistency."""
+    if len(x) < KEY_HOLD_SECONDS * SAMPLE_RATE:
+        return float("nan")
+    keys = window_keys(x, window_seconds)[0]
+    tonal = keys[keys >= 0]
+    return float(np.bincount(tonal).max() / len(keys)) if tonal.size else 0.0
+
+
 UNCONDITIONAL = {"flatness": spectral_flatness, "key_clarity": key_clarity, "key_changes": key_changes,
-                 "onset_rate": onset_rate, "loudness_range_db": loudness_range, "silent": silent}
+                 "onset_rate": onset_rate, "loudness_range_db": loudness_range, "key_hold": key_hold,
+                 "silent": silent}
 
 
 def listen(clips: list[np.ndarray]) -> dict:
     """Each measure of UNCONDITIONAL over several clips: {name: {"mean", "std"}} (no reference needed). A silent
     clip counts in `silent` alone: it has no flatness, key or pace to average."""
-    return summarise([{name: fn(c) for name, fn in UNCONDITIONAL.items()} if not silent(c)
-                      else {name: 1.0 if name == "silent" else None for name in UNCONDITIONAL} for c in clips])
+    names = [*UNCONDITIONAL, "harmonic_contrast_db", *contrast_names()]
+    return summarise([{**{name: fn(c) for name, fn in UNCONDITIONAL.items()}, **contrast_measures(c)}
+                      if not silent(c) else {name: 1.0 if name == "silent" else None for name in names}
+                      for c in clips])
 
 
 def summarise(rows: list[dict]) -> dict:
@@ -163,4 +219,5 @@ if __name__ == "__main__":
     warnings.simplefilter("ignore")  # librosa's note that the top CQT octave's FFT exceeds 2 s of input
     clip = np.random.default_rng(0).uniform(-0.5, 0.5, 2 * SAMPLE_RATE).astype(np.float32)
     listen([clip])
+    contrast_gap(clip, clip)
     chroma_similarity(clip, clip), log_stft_distance(clip, clip), log_mel_distance(clip, clip)

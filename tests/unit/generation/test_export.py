@@ -46,9 +46,9 @@ def test_a_temperature_sweep_is_a_row_per_setting(tmp_path):
     (tmp_path / "stray").mkdir()  # a folder without pages is not a setting
     lines = card.sweep_table(tmp_path)
     assert lines[0] == ("| reconstructions at | noisiness (over the original's) | chroma to original | "
-                        "log-mel distance |")
-    assert lines[2:4] == ["| 0.3 | 2.9 | 0.97 | 1.1 |", "| 1 | 11.2 | 0.97 | 1.1 |"]
+                        "log-mel distance | harmonic contrast lost (dB) |")
+    assert lines[2:4] == ["| 0.3 | 2.9 | 0.97 | 1.1 | – |", "| 1 | 11.2 | 0.97 | 1.1 | – |"]
     assert len(lines) == 5 and lines[4] == ""
     old = tmp_path / "t1" / "reconstructions" / "reconstructions.json"  # drawn before the parameters were written
     os.utime(old, (old.stat().st_atime, old.stat().st_mtime - 60))
-    assert card.sweep_table(tmp_path, since=old.stat().st_mtime + 30)[2:] == ["| 0.3 | 2.9 | 0.97 | 1.1 |", ""]
+    assert card.sweep_table(tmp_path, since=old.stat().st_mtime + 30)[2:] == ["| 0.3 | 2.9 | 0.97 | 1.1 | – |", ""]

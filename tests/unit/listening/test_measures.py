@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from ada.audio import mulaw
+from ada.listening import measures
 from ada.listening.measures import (
     chroma_similarity,
     key_changes,
@@ -79,7 +80,8 @@ def test_onset_rate_and_loudness_range():
 
 def test_listen_gives_mean_and_spread_of_every_measure():
     summary = listen([chord(C_MAJOR, 2.0), chord(F_SHARP_MAJOR, 2.0)])
-    assert set(summary) == {"flatness", "key_clarity", "key_changes", "onset_rate", "loudness_range_db", "silent"}
+    assert set(summary) == {"flatness", "key_clarity", "key_changes", "onset_rate", "loudness_range_db", "silent",
+                            "harmonic_contrast_db", *measures.contrast_names()}  # key hold: clips of 20 s or more
     assert all(set(v) == {"mean", "std", "n"} and v["n"] == 2 for v in summary.values())
 
 
@@ -102,3 +104,41 @@ def test_a_silent_clip_is_silent_not_noise():
     assert noisiness(0.02, 0.004) == pytest.approx(5.0)
     assert noisiness(float("nan"), 0.004) is None and noisiness(0.02, float("nan")) is None
     assert summarise([{"a": 1.0}, {"a": None}, {"a": 3.0}]) == {"a": {"mean": 2.0, "std": 1.0, "n": 2}}
+
+
+def _partials(seconds: float, f0: float = 220.0) -> np.ndarray:
+    """A piano-like tone: eleven partials of f0, falling as 1/k, decaying over the clip."""
+    t = np.arange(int(seconds * 16000)) / 16000
+    return sum(0.3 / k * np.sin(2 * np.pi * f0 * k * t) for k in range(1, 12)) * np.exp(-0.3 * t)
+
+
+def test_harmonic_contrast_is_far_higher_for_a_harmonic_tone_than_for_the_same_tone_in_noise():
+    tone = _partials(4.0)
+    noisy = tone + 0.05 * np.random.default_rng(0).standard_normal(tone.size)
+    clean, dirty = measures.contrast_measures(tone), measures.contrast_measures(noisy)
+    assert clean["harmonic_contrast_db"] > dirty["harmonic_contrast_db"] + 15
+    # band by band above 200 Hz, where the noise fills the valleys between partials
+    for lo, hi in measures.CONTRAST_BANDS[1:]:
+        assert clean[f"contrast_{lo}_{hi}_db"] > dirty[f"contrast_{lo}_{hi}_db"] + 10, (lo, hi)
+    gap = measures.contrast_gap(noisy, tone)  # a "reconstruction" that smeared the partials into noise
+    assert gap["harmonic_contrast_gap_db"] > 15 and measures.contrast_gap(tone, tone)["harmonic_contrast_gap_db"] == 0
+    assert np.isnan(measures.harmonic_contrast(np.zeros(16000))).all()
+    assert measures.contrast_gap(np.zeros(16000), tone)["harmonic_contrast_gap_db"] is None
+
+
+def _in_keys(keys, seconds: float = 2.0) -> np.ndarray:
+    """Each window the major scale of its key (tonic, third and fifth louder), `seconds` long."""
+    t = np.arange(int(seconds * 16000)) / 16000
+    scale, weights = (0, 2, 4, 5, 7, 9, 11), (3, 1, 2, 1, 2, 1, 1)
+    return np.concatenate([0.05 * sum(w * np.sin(2 * np.pi * 261.63 * 2 ** ((k + s) / 12) * t)
+                                      for s, w in zip(scale, weights, strict=True)) for k in keys])
+
+
+def test_a_piece_that_changes_key_every_two_seconds_holds_its_key_less_than_one_that_keeps_it():
+    keeps = _in_keys([0] * 12)  # 24 s in C major
+    wanders = _in_keys([(6 * i + i // 2) % 12 for i in range(12)])  # a new key every window
+    assert measures.key_hold(keeps) == 1.0
+    assert measures.key_hold(wanders) < 0.2
+    assert np.isnan(measures.key_hold(keeps[: 10 * 16000]))  # under 20 s: not measured
+    summary = measures.listen([keeps[: 4 * 16000]])
+    assert "key_hold" not in summary and "harmonic_contrast_db" in summary and "contrast_100_200_db" in summary
