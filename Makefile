@@ -7,6 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := fluidsynth fluid-soundfont-gm musescore-general-soundfont chromium
 SMALL := data/prepared/piano-small
 MEDIUM := data/prepared/piano-medium
+HELDOUT := data/prepared/piano-heldout
 
 # The pipeline. Defaults: the tiny stack on the small corpus, on the CPU. Override any of these, e.g.
 #   make train-level1 CONFIG=experiments/t1_2_vqvae_continuous.py WORKDIR=workdirs/t1_2 DATA=data/prepared/maestro
@@ -36,7 +37,7 @@ ADA := $(BIN)/ada
 .PHONY: setup system-deps lint test test-unit data data-full notes-data notes-chorales clean train-level1 \
         encode-level1 train-level2 encode-level2 train-level2-pbt train-prior stack sample reconstruct continue listen \
         demo reproduce-small reproduce-musicvae bench bench-gpu profile data-medium listen-stack \
-        shipped-pages help figures
+        shipped-pages help figures data-heldout
 
 # `make help`: each target with the comment line above it (a target whose comment starts with '## ')
 help:
@@ -96,6 +97,13 @@ data-medium: $(MEDIUM)/index.json
 $(MEDIUM)/index.json: | setup
 	$(ADA) corpus --out $(MEDIUM) --size medium
 	$(ADA) info $(MEDIUM)
+
+## ten held-out works (in neither corpus above) that every fidelity measure is taken on
+data-heldout: $(HELDOUT)/index.json
+
+$(HELDOUT)/index.json: | setup
+	$(ADA) corpus --out $(HELDOUT) --size heldout
+	$(ADA) info $(HELDOUT)
 
 ## the full piano corpus
 data-full: setup

@@ -67,7 +67,11 @@ KEYBOARD = ("joplin", "chopin", "cpebach", "schumann_clara", "beach", "schoenber
 MEDIUM = {**{family: (1, 3) for family in KEYBOARD}, "bach": (8, 2), "haydn": (1, 1), "mozart": (2, 1),
           "beethoven": (11, 1), "josquin": (1, 1), "lusitano": (1, 1), "monteverdi": (8, 1),
           "palestrina": (132, 1)}
-SIZES = ("small", "medium", "full")
+# Held out: whole works of the families the medium corpus samples (every keyboard work is in it), none of them in
+# the small or medium corpus, taken evenly across what is left of each family: every fidelity measure of a
+# stack trained on either corpus is taken on these unseen works. All of its files are in its eval split.
+HELD_OUT = {"bach": 3, "mozart": 2, "beethoven": 2, "monteverdi": 2, "palestrina": 1}
+SIZES = ("small", "medium", "full", "heldout")
 GAP_SECONDS = 1.0  # silence between the variants of a work in its file
 
 
@@ -114,8 +118,21 @@ def pieces(size: str) -> list[str]:
     works = sorted(by_work.values())
     if size == "full":
         return works
-    return [p for family, (every, _) in MEDIUM.items()  # every n-th, from the middle of the first n
-            for p in [w for w in works if w.split("/", 1)[0] == family][every // 2 :: every]]
+    medium = [p for family, (every, _) in MEDIUM.items()  # every n-th, from the middle of the first n
+              for p in [w for w in works if w.split("/", 1)[0] == family][every // 2 :: every]]
+    if size == "medium":
+        return medium
+    seen = {_work(w) for w in medium + SMALL}  # another edition of a work is the same work
+    held = []
+    for family, count in HELD_OUT.items():
+        left = [w for w in works if w.split("/", 1)[0] == family and _work(w) not in seen]
+        held += [left[(2 * k + 1) * len(left) // (2 * count)] for k in range(count)]  # evenly, from the middle
+    return held
+
+
+def _work(path: str) -> str:
+    """A score's work: its path without suffix and without the corpus's edition marks (-inst, _old)."""
+    return os.path.splitext(path)[0].replace("-inst", "").replace("_old", "")
 
 
 def takes(size: str, piece: str) -> int:
@@ -301,6 +318,6 @@ def _build(out: Path, size, variation, workers, timeout, only, progress, overwri
     if not good:
         raise CorpusError(f"no piece rendered; first failure: {next(iter(failed.values()), 'none')}")
     result = prepare(good, out, workers=workers, progress=progress, exact=True, command="ada corpus",
-                     overwrite=overwrite)
+                     overwrite=overwrite, **({"eval_fraction": 1.0} if size == "heldout" else {}))
     seconds = sum(f["length"] for f in result.index.get("files", [])) / SAMPLE_RATE
     return CorpusResult(seconds, len(good), failed, time.monotonic() - started), result

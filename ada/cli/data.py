@@ -110,8 +110,9 @@ def cmd_corpus(args) -> int:
 def add_corpus(sub) -> None:
     p = sub.add_parser("corpus", help="build the built-in piano corpus (music21 scores on sampled pianos)")
     p.add_argument("--out", required=True)
-    p.add_argument("--size", choices=("small", "medium", "full"), default="small",
-                   help="small: 29 works, 28 min; medium: 106 works, 4.7 h; full: 1,844 works (data/README.md)")
+    p.add_argument("--size", choices=("small", "medium", "full", "heldout"), default="small",
+                   help="small: 29 works, 28 min; medium: 106 works, 4.7 h; full: 1,844 works; heldout: 10 works in "
+                   "neither small nor medium, all in the eval split (data/README.md)")
     p.add_argument("--soundfonts", default="fluidr3,musescore", help="comma list of: fluidr3, musescore")
     p.add_argument("--presets", default="grand,bright", help="comma list of: grand, bright")
     p.add_argument("--tempo", type=positive, nargs=2, default=(0.9, 1.1), metavar=("MIN", "MAX"))

@@ -30,3 +30,13 @@ def test_medium_corpus_plays_every_piano_work_in_three_variants():
     drawn = [v.draw("joplin/maple_leaf_rag.mxl", k) for k in range(3)]
     assert drawn[0] == v.draw("joplin/maple_leaf_rag.mxl")  # take 0: the variant the other sizes play
     assert len({json.dumps(d, sort_keys=True) for d in drawn}) == 3
+
+
+def test_the_held_out_works_are_in_neither_training_corpus_and_span_the_families():
+    from ada.audio.corpus import HELD_OUT, SMALL, _work
+
+    held, medium = pieces("heldout"), pieces("medium")
+    assert len(held) == len(set(held)) >= 8 and set(held) < set(pieces("full"))
+    assert {w.split("/", 1)[0] for w in held} == set(HELD_OUT) and len(HELD_OUT) >= 4
+    assert not {_work(w) for w in held} & {_work(w) for w in medium + SMALL}  # no edition of a training work
+    assert _work("bach/bwv190.7-inst.mxl") == _work("bach/bwv190.7.mxl")
