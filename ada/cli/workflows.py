@@ -7,7 +7,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 
 from ada.cli.arguments import UsageError, count, positive, temperatures
-from ada.workflows import figures, release, sweeps
+from ada.workflows import fidelity, figures, release, sweeps
 from ada.workflows.steps import Runner, WorkflowError
 
 # each setting of a recipe: its flag and what it is
@@ -36,6 +36,9 @@ SWEEP_FLAGS = {
     "minutes": ("--minutes", "level1: wall time per size"),
     "level2_steps": ("--level2-steps", "level2: training steps per variant"),
     "excerpts": ("--excerpts", "level2: training excerpts reconstructed"),
+    "round_minutes": ("--round-minutes", "fidelity: wall time of each candidate's training per round"),
+    "heldout": ("--heldout", "fidelity: the held-out works (make data-heldout)"),
+    "candidates": ("--candidates", "fidelity: candidates of experiments/level1_study.py"),
 }
 
 
@@ -87,6 +90,8 @@ def cmd_sweep(args) -> int:
         if args.name == "temperature":
             release.sweep_temperature(r, run)
             result = r.pages
+        elif args.name == "fidelity":
+            result = fidelity.fidelity(run, s.runs / "fidelity", r.data, s.heldout, s.candidates, s.round_minutes)
         else:
             result = {"level1": sweeps.level1, "level2": sweeps.level2, "prior": sweeps.prior}[args.name](s, r, run)
     except WorkflowError as e:
@@ -114,9 +119,9 @@ def register(sub) -> None:
     _add_settings(p, release.Release, RELEASE_FLAGS)
     p.set_defaults(func=cmd_release)
 
-    p = sub.add_parser("sweep", help="the sweeps that chose the shipped stack: level1, level2, prior, temperature "
-                       "(resumable; --dry-run shows the commands)")
-    p.add_argument("name", choices=("level1", "level2", "prior", "temperature"))
+    p = sub.add_parser("sweep", help="the sweeps that chose the shipped stack (level1, level2, prior, temperature) "
+                       "and the level-1 fidelity study (resumable; --dry-run shows the commands)")
+    p.add_argument("name", choices=("level1", "level2", "prior", "temperature", "fidelity"))
     p.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
     _add_settings(p, release.Release, RELEASE_FLAGS)
     _add_settings(p, sweeps.Sweep, SWEEP_FLAGS)

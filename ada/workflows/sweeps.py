@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ada.workflows.fidelity import CANDIDATES
 from ada.workflows.release import Release
 from ada.workflows.steps import Pages, Runner
 
@@ -48,6 +49,9 @@ class Sweep:
     level2_steps: int = 4000
     level2_temperature: tuple[float, float] = (0.2, 0.3)
     excerpts: int = 32  # level2: training excerpts reconstructed
+    round_minutes: float = 60.0  # fidelity: wall time of each candidate's training per round
+    heldout: Path = Path("data/prepared/piano-heldout")  # fidelity: the works every candidate is measured on
+    candidates: tuple[str, ...] = CANDIDATES  # fidelity
 
 
 def level1(s: Sweep, r: Release, run: Runner, sizes: dict[str, list[str]] = LEVEL1_SIZES) -> Path:

@@ -169,3 +169,46 @@ def test_the_overview_figure_is_drawn_from_an_excerpt_its_reconstruction_and_a_s
     assert [c.split()[0] for c in run.log] == ["reconstruct", "sample", "draw"]
     assert f"--input {shipped / 'excerpt.flac'}" in run.log[0]
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and not list(out.parent.glob(".*tmp"))
+
+
+def test_each_fidelity_round_trains_evaluates_and_adds_a_point_to_each_curve(tmp_path):
+    import importlib.util
+
+    from ada.workflows import fidelity
+
+    from helpers import REPO
+    spec = importlib.util.spec_from_file_location("study", REPO / "experiments" / "level1_study.py")
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    assert fidelity.CANDIDATES == study.ARGUMENTS
+
+    data, heldout, runs = tmp_path / "medium", tmp_path / "heldout", tmp_path / "study"
+    for d in (data, heldout):
+        d.mkdir()
+        (d / "index.json").write_text("{}")
+
+    class Evaluating(Recorder):  # answers `ada eval` with the file it writes
+        def ada(self, *args, timeout_minutes=None):
+            super().ada(*args)
+            if args[0] == "eval":
+                workdir = Path(args[args.index("--workdir") + 1])
+                step = 100 * len(fidelity.read_curve(workdir)) + 100
+                (workdir / "eval-heldout.json").write_text(json.dumps(
+                    [{"step": step, "eval_nll": 2.5, "contrast_gap_db": 7.5, "contrast_gap_worst_db": 10.25}]))
+                (workdir / "metrics.jsonl").write_text(json.dumps({"step": step, "steps_per_s": step / 1800}) + "\n")
+            else:
+                assert timeout_minutes == 30 and "--noprogress" in args
+            return 0
+
+    for name in ("tiny", "rf1024"):
+        (runs / name).mkdir(parents=True)
+    table = tmp_path / "table.md"
+    run = Evaluating()
+    for _ in range(2):  # two rounds: each candidate's curve gains a point per round
+        fidelity.fidelity(run, runs, data, heldout, ("tiny", "rf1024"), minutes=30, table=table)
+    assert [c.split()[0] for c in run.log] == ["train", "eval", "train", "eval", "table"] * 2
+    assert [p["train_hours"] for p in fidelity.read_curve(runs / "rf1024")] == [0.5, 0.5]
+    rows = [line for line in table.read_text().splitlines() if line.startswith("| rf1024 |")]
+    assert rows == ["| rf1024 | 0.50 | 100 | 2.500 | 7.5 | 10.2 |", "| rf1024 | 0.50 | 200 | 2.500 | 7.5 | 10.2 |"]
+    fidelity.record_point(runs / "rf1024")  # the same step again adds nothing
+    assert len(fidelity.read_curve(runs / "rf1024")) == 2

@@ -1,0 +1,80 @@
+"""The level-1 fidelity study (`ada sweep fidelity`): quality per hour of training, on held-out works.
+
+Each round trains every candidate of experiments/level1_study.py for `minutes` more of wall time on the
+training corpus (SIGTERM checkpoints and stops it; the next round resumes it), then reconstructs one excerpt of
+each held-out work through it (`ada eval` on `make data-heldout`) and appends a point to the candidate's curve,
+WORKDIR/fidelity.jsonl: training hours so far, step, eval NLL, and the harmonic contrast the reconstructions
+lost (mean and worst octave band). Every curve is then written as one table, docs/results/level1-fidelity.md:
+a generated file, never edited by hand. Rounds are repeated (or extended for the winners) by running the same
+command again.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ada.data.atomic import write_text
+from ada.training.member import train_seconds
+from ada.workflows.steps import Runner
+
+CANDIDATES = ("tiny", "rf512", "rf1024", "rf1024w96", "codes256")  # experiments/level1_study.py's ARGUMENTS
+CURVE = "fidelity.jsonl"
+TABLE = Path("docs/results/level1-fidelity.md")
+
+
+def fidelity(run: Runner, runs: Path, data: Path, heldout: Path, candidates=CANDIDATES, minutes: float = 60.0,
+             excerpts: int = 10, table: Path = TABLE) -> Path:
+    """One round of the study over `candidates`; returns the table it rewrote."""
+    run.require(data / "index.json", "training corpus", "make data-medium builds it")
+    run.require(heldout / "index.json", "held-out works", "make data-heldout builds them")
+    for name in candidates:
+        workdir = runs / name
+        run.ada("train", "--config", f"experiments/level1_study.py:{name}", "--workdir", workdir,
+                f"--config.data.path={data}", "--noprogress", timeout_minutes=minutes)
+        run.ada("eval", "--workdir", workdir, "--data", heldout, "--excerpts", excerpts, "--samples", 1,
+                "--seconds", 4, "--out", workdir / "eval-heldout")
+        if not run.dry_run:
+            record_point(workdir)
+    run.log.append(f"table {table}")
+    if not run.dry_run:
+        write_text(table, fidelity_table(runs, candidates, heldout))
+    return table
+
+
+def record_point(workdir: Path) -> dict:
+    """Append the workdir's newest held-out evaluation to its curve (once per step)."""
+    result = json.loads((workdir / "eval-heldout.json").read_text())[0]
+    point = {"step": result["step"], "train_hours": round((train_seconds(workdir) or 0.0) / 3600, 3),
+             "eval_nll": result["eval_nll"], "contrast_gap_db": result.get("contrast_gap_db"),
+             "contrast_gap_worst_db": result.get("contrast_gap_worst_db")}
+    curve = workdir / CURVE
+    points = read_curve(workdir)
+    if not points or points[-1]["step"] != point["step"]:
+        write_text(curve, "".join(json.dumps(p) + "\n" for p in [*points, point]))
+    return point
+
+
+def read_curve(workdir: Path) -> list[dict]:
+    path = Path(workdir) / CURVE
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
+
+
+def fidelity_table(runs: Path, candidates, heldout: Path) -> str:
+    """Every candidate's curve as rows of one markdown table."""
+    def f(value, fmt):
+        return "–" if value is None else format(value, fmt)
+
+    lines = ["# Level-1 fidelity study", "",
+             f"Written by `ada sweep fidelity --sweep-runs {runs}` (ada/workflows/fidelity.py); do not edit. Each row "
+             f"is one round: the candidate (experiments/level1_study.py) after that many hours of training (wall "
+             f"time of its steps), its eval NLL on the held-out works ({heldout}) and the harmonic contrast its "
+             "reconstructions lost against their originals, in dB (mean of the octave bands 100 Hz–3.2 kHz, and "
+             "the worst band). The target: at most 2 dB in every band.", "",
+             "| candidate | hours | step | eval NLL | contrast lost (dB) | worst band (dB) |",
+             "|---|---|---|---|---|---|"]
+    for name in candidates:
+        for p in read_curve(Path(runs) / name):
+            lines.append(f"| {name} | {p['train_hours']:.2f} | {p['step']} | {f(p['eval_nll'], '.3f')} "
+                         f"| {f(p['contrast_gap_db'], '.1f')} | {f(p['contrast_gap_worst_db'], '.1f')} |")
+    return "\n".join(lines) + "\n"
