@@ -25,7 +25,7 @@ class Evaluation:
     kind: str
     step: int
     data: str
-    train_nll: float
+    train_nll: float | None  # None on a held-out set (every file in its eval split)
     eval_nll: float
     codebook: int | None = None
     perplexity: float | None = None
@@ -45,7 +45,8 @@ class Evaluation:
 
 def evaluate(workdir, data, crops: int = 256, excerpts: int = 3, samples: int = 2, seconds: float = 2.0,
              batch_size: int = 16, out=None) -> Evaluation:
-    """NLL on train and eval (Polyak parameters); for a level, code usage and reconstruction distances."""
+    """NLL on train and eval (Polyak parameters; train only where the data has a train split, which a
+    held-out set has not); for a level, code usage and reconstruction distances."""
     trained = checkpoint.load(workdir)
     spec = trained.spec
     ds = open_dataset(data)
@@ -55,7 +56,8 @@ def evaluate(workdir, data, crops: int = 256, excerpts: int = 3, samples: int = 
     sweep = Evaluator(trained.model, AudioCrops(ds, trained.config.data.crop), batch_size=batch_size, examples=crops)
     on_eval = sweep(trained.variables, "eval", codes=spec.is_level)
     result = Evaluation(model=Path(workdir).name, kind=spec.kind, step=trained.step, data=str(data),
-                        train_nll=sweep(trained.variables, "train").nll, eval_nll=on_eval.nll)
+                        train_nll=sweep(trained.variables, "train").nll if ds.split("train") else None,
+                        eval_nll=on_eval.nll)
     if spec.is_level:
         usage = usage_stats(jnp.asarray(on_eval.codes), spec.code_vocab)
         result.codebook, result.perplexity = spec.code_vocab, float(usage["perplexity"])

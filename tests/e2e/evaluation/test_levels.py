@@ -39,3 +39,20 @@ def test_profile_trains_each_point_and_resumes(piano, tmp_path):
     run_ada(*args)  # a rerun resumes every finished point instead of training it again
     again = {int(r): v for r, v in json.loads((tmp_path / "p" / "profile.json").read_text())["nll"].items()}
     assert again == pytest.approx(nll, rel=1e-6)
+
+
+@pytest.mark.slow
+def test_eval_measures_a_held_out_set_whose_every_file_is_in_its_eval_split(micro_level, piano, tmp_path):
+    import shutil
+
+    heldout = tmp_path / "heldout"  # as `ada corpus --size heldout` writes it: no train split
+    shutil.copytree(piano, heldout)
+    index = json.loads((heldout / "index.json").read_text())
+    for entry in index["files"]:
+        entry["split"] = "eval"
+    (heldout / "index.json").write_text(json.dumps(index))
+    run_ada("eval", "--workdir", micro_level, "--data", heldout, "--crops", 16, "--excerpts", 0,
+            "--out", tmp_path / "table")
+    [row] = json.loads((tmp_path / "table.json").read_text())
+    assert "train_nll" not in row and 0 < row["eval_nll"] < 6
+    assert "| level | 6 | – |" in (tmp_path / "table.md").read_text()
