@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from ada import SAMPLE_RATE
 from ada.audio.audiofile import trim_silence
-from ada.audio.prepare import die_with_parent, prepare
+from ada.audio.prepare import Recipe, die_with_parent, prepare
 from ada.data import lock
 from ada.data.atomic import atomic_path, write_json
 
@@ -277,13 +277,15 @@ class CorpusResult:
 
 
 def build(out, size: str = "small", variation: Variation = Variation(), workers: int | None = None,
-          timeout: float = 180.0, only: list[str] | None = None, progress: bool = True, overwrite: bool = False):
-    """Render the corpus into OUT/renders (reusing renders already there), then `prepare` OUT."""
+          timeout: float = 180.0, only: list[str] | None = None, progress: bool = True, overwrite: bool = False,
+          preemphasis: float = 0.0):
+    """Render the corpus into OUT/renders (reusing renders already there), then `prepare` OUT (μ-law, after
+    `preemphasis` when it is not 0)."""
     with lock.hold(out, "ada corpus"):
-        return _build(Path(out), size, variation, workers, timeout, only, progress, overwrite)
+        return _build(Path(out), size, variation, workers, timeout, only, progress, overwrite, preemphasis)
 
 
-def _build(out: Path, size, variation, workers, timeout, only, progress, overwrite):
+def _build(out: Path, size, variation, workers, timeout, only, progress, overwrite, preemphasis):
     started = time.monotonic()
     check_tools(variation.soundfonts)
     renders = out / RENDERS
@@ -317,7 +319,8 @@ def _build(out: Path, size, variation, workers, timeout, only, progress, overwri
     good = [files[p] for p in chosen if p not in failed]
     if not good:
         raise CorpusError(f"no piece rendered; first failure: {next(iter(failed.values()), 'none')}")
-    result = prepare(good, out, workers=workers, progress=progress, exact=True, command="ada corpus",
+    result = prepare(good, out, Recipe(preemphasis=preemphasis), workers=workers, progress=progress, exact=True,
+                     command="ada corpus",
                      overwrite=overwrite, **({"eval_fraction": 1.0} if size == "heldout" else {}))
     seconds = sum(f["length"] for f in result.index.get("files", [])) / SAMPLE_RATE
     return CorpusResult(seconds, len(good), failed, time.monotonic() - started), result

@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from ada import SAMPLE_RATE
 from ada.audio import audiofile, mulaw
+from ada.audio.emphasis import emphasise
 from ada.data import lock
 from ada.data.atomic import write_json
 from ada.data.dataset import (
@@ -48,9 +49,15 @@ class Recipe:
     normalise: bool = True
     top_db: float = 60.0
     min_seconds: float = 0.1
+    preemphasis: float = 0.0  # noise shaping before μ-law (ada/audio/emphasis.py); 0: off, as in the paper
+
+    def record(self) -> dict:
+        """As the index records it: without pre-emphasis when it is off, so that datasets prepared before it
+        existed keep their recipe."""
+        return {k: v for k, v in asdict(self).items() if k != "preemphasis" or v}
 
     def key(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
+        return hashlib.sha256(json.dumps(self.record(), sort_keys=True).encode()).hexdigest()[:12]
 
 
 @dataclass
@@ -114,7 +121,7 @@ def _process(path: Path, recipe: Recipe, work: WorkCache, reusable: frozenset) -
         return {"path": str(path), "reason": str(e)}
     except Exception as e:  # a decoder bug on one odd file must not stop a long run
         return {"path": str(path), "reason": f"unexpected {type(e).__name__}: {e}"}
-    tokens = mulaw.encode(x)
+    tokens = mulaw.encode(emphasise(x, recipe.preemphasis))
     work.put(sha, tokens)
     return {**result, "length": int(tokens.size)}
 
@@ -131,8 +138,8 @@ def _previous(out: Path, recipe: Recipe, overwrite: bool, command: str, exact: b
     why = None
     if index.get("kind") != "audio":
         why = f"it holds {describe(index)}, not audio"
-    elif index.get("recipe") != asdict(recipe):
-        why = f"it was prepared with another recipe ({index.get('recipe')}; now {asdict(recipe)})"
+    elif index.get("recipe") != recipe.record():
+        why = f"it was prepared with another recipe ({index.get('recipe')}; now {recipe.record()})"
     elif exact and index.get("made_by", {}).get("command", command) != command:
         why = f"it holds {describe(index)}, and `{command}` would replace its files"
     if why:
@@ -245,7 +252,7 @@ def _prepare(sources, out: Path, recipe, workers, eval_fraction, progress, shard
     made_by = {"command": command, "sources": sorted(set(before) | {str(Path(s).resolve()) for s in sources}),
                **({"removed": removed} if removed else {})}
     index = write_dataset(out, entries, load, vocab=mulaw.LEVELS, rate=recipe.sample_rate,
-                          meta={"kind": "audio", "recipe": asdict(recipe), "made_by": made_by},
+                          meta={"kind": "audio", "recipe": recipe.record(), "made_by": made_by},
                           **({"shard_tokens": shard_tokens} if shard_tokens else {}))
     work.clear()
     reused = sum(e["sha256"] in old for e in entries)

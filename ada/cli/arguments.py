@@ -33,6 +33,8 @@ natural = ranged(int, "a whole number ≥ 0", lambda v: v >= 0)
 positive = ranged(float, "a finite number > 0", lambda v: v > 0)
 nonnegative = ranged(float, "a finite number ≥ 0", lambda v: v >= 0)
 fraction = ranged(float, "a fraction strictly between 0 and 1", lambda v: 0 < v < 1)
+share = ranged(float, "a fraction above 0, at most 1", lambda v: 0 < v <= 1)
+emphasis = ranged(float, "a pre-emphasis coefficient in [0, 1) (0: off; LPCNet's 0.85)", lambda v: 0 <= v < 1)
 
 
 def int_list(text: str) -> list[int]:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 import sys
 
-from ada.cli.arguments import UsageError, count, fraction, hours, natural, nonnegative, positive, writable_dir
+from ada.cli.arguments import (
+    UsageError,
+    count,
+    emphasis,
+    hours,
+    natural,
+    nonnegative,
+    positive,
+    share,
+    writable_dir,
+)
 
 
 def cmd_prepare(args) -> int:
@@ -14,7 +24,8 @@ def cmd_prepare(args) -> int:
     writable_dir(args.out, "--out")
     from ada.audio.prepare import Recipe, prepare
 
-    recipe = Recipe(normalise=not args.no_normalise, top_db=args.top_db, min_seconds=args.min_seconds)
+    recipe = Recipe(normalise=not args.no_normalise, top_db=args.top_db, min_seconds=args.min_seconds,
+                    preemphasis=args.preemphasis)
     result = prepare(args.sources, args.out, recipe, workers=args.workers, eval_fraction=args.eval_fraction,
                      progress=not args.quiet, remove=args.remove or (), overwrite=args.overwrite)
     for path in result.removed:
@@ -32,12 +43,21 @@ def add_prepare(sub) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace a dataset of another kind or recipe in --out "
                    "(refused without it)")
     p.add_argument("--workers", type=count, default=None, help="parallel decoders (default: all cores)")
-    p.add_argument("--eval-fraction", type=fraction, default=0.01, help="share of files held out (default 1%%)")
+    p.add_argument("--eval-fraction", type=share, default=0.01, help="share of files held out (default 1%%; 1: all, "
+                   "a held-out set)")
     p.add_argument("--no-normalise", action="store_true", help="keep levels as recorded (default: peak-normalise)")
     p.add_argument("--top-db", type=positive, default=60.0, help="silence threshold below peak for trimming")
     p.add_argument("--min-seconds", type=nonnegative, default=0.1, help="reject files shorter than this after trimming")
+    _add_preemphasis(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_prepare)
+
+
+def _add_preemphasis(p) -> None:
+    p.add_argument("--preemphasis", type=emphasis, default=0.0, metavar="ALPHA",
+                   help="noise shaping: y[t] = x[t] - ALPHA x[t-1] before μ-law (LPCNet's 0.85; default 0, off, as "
+                   "in the paper); recorded in the dataset, and every model trained on it must set "
+                   "--config.data.preemphasis=ALPHA (docs/data.md)")
 
 
 def _summarise(out, result) -> int:
@@ -98,7 +118,8 @@ def cmd_corpus(args) -> int:
                           tempo=tuple(args.tempo), transpose=args.transpose, velocity=tuple(args.velocity),
                           seed=args.seed)
     result, prepared = build(args.out, args.size, variation, workers=args.workers, timeout=args.timeout,
-                             only=args.pieces, progress=not args.quiet, overwrite=args.overwrite)
+                             only=args.pieces, progress=not args.quiet, overwrite=args.overwrite,
+                             preemphasis=args.preemphasis)
     for piece, why in result.failed.items():
         print(f"skipped {piece}: {why}", file=sys.stderr)
     code = _summarise(args.out, prepared)
@@ -124,6 +145,7 @@ def add_corpus(sub) -> None:
                    help="seconds allowed per piece (and per variant, where a size plays several)")
     p.add_argument("--pieces", nargs="+", default=None, help="music21 corpus paths instead of --size")
     p.add_argument("--overwrite", action="store_true", help="replace a dataset not made by `ada corpus` in --out")
+    _add_preemphasis(p)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_corpus)
 

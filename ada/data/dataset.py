@@ -57,6 +57,11 @@ class Dataset:
         return int(self.index["vocab"])
 
     @property
+    def preemphasis(self) -> float:
+        """The α its audio was pre-emphasised with before μ-law (ada/audio/emphasis.py); 0 when off or not audio."""
+        return float(self.index.get("recipe", {}).get("preemphasis", 0.0))
+
+    @property
     def rate(self) -> float:
         """Tokens per second of audio (16000 for audio, 16000 / hop for codes)."""
         return float(self.index["rate"])

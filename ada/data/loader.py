@@ -151,6 +151,14 @@ def eval_batches(data: str | os.PathLike | Dataset, *, crop: int, batch_size: in
         yield {"tokens": tokens, "mask": mask}
 
 
+def check_emphasis(preemphasis: float, data: Dataset) -> None:
+    """A model of audio hears it as its dataset was prepared: the same pre-emphasis, or none, on both."""
+    if data.index.get("kind") == "audio" and abs(preemphasis - data.preemphasis) > 1e-9:
+        raise DatasetError(f"{data.root} was prepared with pre-emphasis {data.preemphasis:g} but the model's is "
+                           f"{preemphasis:g}: set --config.data.preemphasis={data.preemphasis:g}, or prepare the audio "
+                           f"with --preemphasis {preemphasis:g}")
+
+
 class AudioCrops:
     """The training data of the audio kinds (levels, priors, predictors): a token dataset read as crops.
 
@@ -160,12 +168,12 @@ class AudioCrops:
     `steps_per_example` counts the timesteps of one example (for samples/s).
     """
 
-    def __init__(self, data: Dataset, crop: int):
-        self.data, self.crop = data, crop
+    def __init__(self, data: Dataset, crop: int, preemphasis: float = 0.0):
+        self.data, self.crop, self.preemphasis = data, crop, preemphasis
 
     @classmethod
     def open(cls, config) -> AudioCrops:
-        return cls(open_dataset(config.data.path), config.data.crop)
+        return cls(open_dataset(config.data.path), config.data.crop, config.data.get("preemphasis", 0.0))
 
     @property
     def steps_per_example(self) -> int:
@@ -176,6 +184,7 @@ class AudioCrops:
             raise ValueError(f"model.vocab={spec.vocab} but dataset {self.data.root} has vocabulary "
                              f"{self.data.vocab} (set --config.model.vocab={self.data.vocab})")
         spec.check_crop(self.crop)
+        check_emphasis(self.preemphasis, self.data)
 
     def check_splits(self) -> None:
         for split, remedy in (("train", "more data"), ("eval", "a larger `ada prepare --eval-fraction`")):

@@ -11,7 +11,7 @@ import numpy as np
 from ada import SAMPLE_RATE
 from ada.data.atomic import write_json, write_text
 from ada.data.dataset import DatasetError, open_dataset
-from ada.data.loader import AudioCrops
+from ada.data.loader import AudioCrops, check_emphasis
 from ada.generation.audio import CONTRAST_GAPS, excerpts_from, reconstruct
 from ada.generation.stack import level_stack
 from ada.nn.quantise import usage_stats
@@ -52,6 +52,7 @@ def evaluate(workdir, data, crops: int = 256, excerpts: int = 3, samples: int = 
     ds = open_dataset(data)
     if ds.vocab != spec.vocab:
         raise DatasetError(f"{data} has vocabulary {ds.vocab} but {workdir} models {spec.vocab}")
+    check_emphasis(trained.config.data.get("preemphasis", 0.0), ds)
 
     sweep = Evaluator(trained.model, AudioCrops(ds, trained.config.data.crop), batch_size=batch_size, examples=crops)
     on_eval = sweep(trained.variables, "eval", codes=spec.is_level)

@@ -19,8 +19,10 @@ import numpy as np
 
 from ada import SAMPLE_RATE
 from ada.audio import audiofile, mulaw
+from ada.audio.emphasis import Deemphasis, audio_of, tokens_of
 from ada.data.atomic import write_json
 from ada.data.dataset import Dataset, DatasetError, open_dataset
+from ada.data.loader import check_emphasis
 from ada.generation.encode import LevelEncoder
 from ada.generation.stack import Stack, Temperatures, load_stack
 from ada.listening.measures import (
@@ -71,13 +73,16 @@ def render_down(stack: Stack, top_codes: np.ndarray, key, temperatures: Temperat
         prompts[0])
 
 
-def _write_wavs(paths: list[Path], frames: int, blocks: Iterator[np.ndarray]) -> list[np.ndarray]:
-    """Stream token blocks into WAVs; returns the decoded audio too (for spectrograms)."""
+def _write_wavs(paths: list[Path], frames: int, blocks: Iterator[np.ndarray], preemphasis: float = 0.0
+                ) -> list[np.ndarray]:
+    """Stream token blocks into WAVs (de-emphasised where the stack's audio is pre-emphasised); returns the
+    decoded audio too (for spectrograms)."""
     writers = [audiofile.WavWriter(p, frames) for p in paths]
+    shapers = [Deemphasis(preemphasis) for _ in paths]
     kept = [[] for _ in paths]
     for block in blocks:
         for k, w in enumerate(writers):
-            decoded = mulaw.decode(block[k])[: w.remaining]
+            decoded = shapers[k](mulaw.decode(block[k]))[: w.remaining]
             w.write(decoded)
             kept[k].append(decoded)
     for w in writers:
@@ -88,6 +93,8 @@ def _write_wavs(paths: list[Path], frames: int, blocks: Iterator[np.ndarray]) ->
 def _describe(stack: Stack) -> dict:
     parts = {f"level {i}": f"{m.workdir.name} (step {m.step}, hop {m.spec.hop}, K {m.spec.code_vocab})"
              for i, m in enumerate(stack.levels, 1)}
+    if stack.preemphasis:
+        parts["pre-emphasis"] = stack.preemphasis
     if stack.prior:
         parts["prior"] = f"{stack.prior.workdir.name} (step {stack.prior.step})"
     return parts
@@ -106,7 +113,7 @@ def sample_stack(stack_path, seconds: float, num: int, out, temperature: float |
     started = time.perf_counter()
     top = stack.sampler(stack.prior, chunk).sample(num, top_len, jax.random.fold_in(key, 0), temperatures.prior)
     paths = [out / f"sample-{k:02d}.wav" for k in range(num)]
-    clips = _write_wavs(paths, frames, render_down(stack, top, key, temperatures, chunk))
+    clips = _write_wavs(paths, frames, render_down(stack, top, key, temperatures, chunk), stack.preemphasis)
     took = time.perf_counter() - started
     meta = {**_describe(stack), "seconds": seconds, "samples": num, "temperature": temperatures.describe(),
             "seed": seed, "render time": f"{took:.1f} s ({num * seconds / took:.2f}x real time)"}
@@ -127,7 +134,7 @@ def _corpus_measures(stack: Stack, frames: int, count: int) -> dict:
         chosen = excerpts_from(ds, "train", count, frames)
     except DatasetError:
         return {}
-    return listen([mulaw.decode(tokens) for _, tokens in chosen])
+    return listen([audio_of(tokens, ds.preemphasis) for _, tokens in chosen])
 
 
 def _measure_lines(measures: dict, corpus: dict) -> dict:
@@ -202,11 +209,12 @@ def input_start(path, x: np.ndarray, offset: float, frames: int, what: str = "--
     return start
 
 
-def excerpt_from_file(path, offset: float, frames: int) -> tuple[str, np.ndarray]:
-    """`frames` μ-law tokens of any audio file from `offset` seconds on, cleaned as `ada prepare` does."""
+def excerpt_from_file(path, offset: float, frames: int, preemphasis: float = 0.0) -> tuple[str, np.ndarray]:
+    """`frames` μ-law tokens of any audio file from `offset` seconds on, cleaned and pre-emphasised as
+    `ada prepare` does."""
     x = read_input(path)
     start = input_start(path, x, offset, frames)
-    return f"{path} @ {offset:g} s", mulaw.encode(x[start : start + frames])
+    return f"{path} @ {offset:g} s", tokens_of(x[start : start + frames], preemphasis)
 
 
 CONTRAST_GAPS = ["harmonic_contrast_gap_db", *(n.replace("contrast", "contrast_gap", 1) for n in contrast_names())]
@@ -224,18 +232,19 @@ def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]
     hop = stack.hop
     encoders = [LevelEncoder(m.model, m.variables, m.spec) for m in stack.levels]  # compiled once
     rows, results = [], []
-    other = None if unrelated is None else mulaw.decode(unrelated)
+    alpha = stack.preemphasis  # the excerpts' tokens are as the bottom level hears audio
+    other = None if unrelated is None else audio_of(unrelated, alpha)
     for n, (label, tokens) in enumerate(excerpts):
         tokens = np.asarray(tokens)[: len(tokens) // hop * hop]
         codes = tokens
         for encode in encoders:
             codes = encode(codes)
         original = out / f"original-{n:02d}.wav"
-        source = mulaw.decode(tokens)
+        source = audio_of(tokens, alpha)
         audiofile.write_wav(original, source)
         path = out / f"reconstruction-{n:02d}.wav"
         [clip] = _write_wavs([path], len(tokens), render_down(stack, codes[None], jax.random.key(seed + n),
-                                                               temperatures, chunk))
+                                                               temperatures, chunk), alpha)
         result = {"excerpt": label, "log_stft_to_original": log_stft_distance(clip, source),
                   "log_mel_to_original": log_mel_distance(clip, source),
                   "noisiness": noisiness(spectral_flatness(clip), spectral_flatness(source)),
@@ -273,7 +282,10 @@ def reconstruct_excerpts(stack_path, out, *, levels: int, seconds: float, input=
     stack = load_stack(stack_path, need_prior=False, levels=levels)
     frames = int(seconds * SAMPLE_RATE) // stack.hop * stack.hop
     if input is not None:
-        return reconstruct(stack, [excerpt_from_file(input, offset, frames)], out, levels, **options)
+        return reconstruct(stack, [excerpt_from_file(input, offset, frames, stack.preemphasis)], out, levels,
+                           **options)
+    data = data if isinstance(data, Dataset) else open_dataset(data)
+    check_emphasis(stack.preemphasis, data)
     chosen = excerpts_from(data, split, excerpts, frames)
     try:
         unrelated = excerpts_from(data, "eval" if split == "train" else "train", 1, frames)[0][1]
@@ -317,21 +329,22 @@ def continue_piece(stack_path, input, out, *, prompt_seconds: float, seconds: fl
     frames = given + round(seconds * SAMPLE_RATE)
     key = jax.random.key(seed)
     started = time.perf_counter()
-    prompt = mulaw.encode(x[start : start + given])
+    alpha = stack.preemphasis
+    prompt = tokens_of(x[start : start + given], alpha)
     rows = [np.repeat(p[None], num, axis=0) for p in prompt_sequences(stack, prompt)]
     top = stack.sampler(stack.prior, chunk).sample(num, math.ceil(frames / stack.hop), jax.random.fold_in(key, 0),
                                                    temperatures.prior, prompt=rows[-1])
     paths = [out / f"continuation-{k:02d}.wav" for k in range(num)]
-    clips = _write_wavs(paths, frames, render_down(stack, top, key, temperatures, chunk, rows[:-1]))
+    clips = _write_wavs(paths, frames, render_down(stack, top, key, temperatures, chunk, rows[:-1]), alpha)
     took = time.perf_counter() - started
-    original = mulaw.decode(mulaw.encode(x[start : start + frames]))  # as the models hear it
+    original = audio_of(tokens_of(x[start : start + frames], alpha), alpha)  # as the models hear it
     original_path = out / "original.wav"
     audiofile.write_wav(original_path, original)
 
     mark = given / SAMPLE_RATE
     measures = listen([c[given:] for c in clips])
     corpus = _corpus_measures(stack, frames - given, max(num, 3))
-    prompt_measures = listen([mulaw.decode(prompt)]) if given else {}
+    prompt_measures = listen([audio_of(prompt, alpha)]) if given else {}
     following = original[given:] if len(original) - given >= SAMPLE_RATE // 2 else None  # what the piece does
     original_measures = listen([following]) if following is not None else {}
     meta = {**_describe(stack), "input": f"{input} from {offset:g} s", "prompt": f"{mark:.3f} s",

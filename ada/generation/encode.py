@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from ada.data import lock, windows
 from ada.data.dataset import DatasetError, WorkCache, describe, open_dataset, read_index, refuse_same_dir, write_dataset
+from ada.data.loader import check_emphasis
 from ada.training import checkpoint
 from ada.training.config import ConfigError
 from ada.training.parallel import shardings
@@ -117,6 +118,7 @@ def _encode(level, data, out: Path, window: int, batch_size: int, progress: bool
     src = open_dataset(data)
     if src.vocab != spec.vocab:
         raise DatasetError(f"{data} has vocabulary {src.vocab} but level {level} reads {spec.vocab}-token input")
+    check_emphasis(trained.config.data.get("preemphasis", 0.0), src)
     hop = spec.hop
     encoder = LevelEncoder(trained.model, trained.variables, spec, window, batch_size)
     record = Path(level, checkpoint.CONFIG_FILE).read_text() + str(step)

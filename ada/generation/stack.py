@@ -88,6 +88,12 @@ class Stack:
         return self._samplers[key]
 
     @property
+    def preemphasis(self) -> float:
+        """The α its bottom level's audio was pre-emphasised with (ada/audio/emphasis.py): its output is
+        de-emphasised with it, and audio it encodes is pre-emphasised."""
+        return float(self.levels[0].config.data.get("preemphasis", 0.0))
+
+    @property
     def hop(self) -> int:
         """Audio samples per top code."""
         return math.prod(m.spec.hop for m in self.levels)

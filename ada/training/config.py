@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ml_collections
 
+from ada.data.dataset import DatasetError
 from ada.models import model_spec
 from ada.training.state import SCHEDULES
 
@@ -25,8 +26,9 @@ def base_config(kind: str = "ada") -> ml_collections.ConfigDict:
     """The paper's level-1 ADA (#1.2: VQ-VAE, continuous input, hop 8) with its appendix-A sizes."""
     c = ml_collections.ConfigDict()
     c.seed = 0
+    # preemphasis: the α of the μ-law audio's noise shaping (ada/audio/emphasis.py), as its dataset records it
     c.data = dict(path="data/prepared/piano-small", crop=8192, batch_size=16, workers=0, eval_crops=256,
-                  eval_batch_size=16)
+                  eval_batch_size=16, preemphasis=0.0)
     c.model = ml_collections.ConfigDict(dict(
         kind=kind, vocab=256, hop=8, encoder_input="continuous",
         # local model: filter 2, 4 × 8 stages, dilated conv 128 -> gate 64 -> residual 384
@@ -181,7 +183,7 @@ def validate(config, devices: int, processes: int):
     source = spec.training_data(config)
     try:
         source.check_model(spec)
-    except ValueError as e:
+    except (ValueError, DatasetError) as e:
         raise ConfigError(str(e)) from e
     if d.batch_size % devices:
         raise ConfigError(f"data.batch_size={d.batch_size} is not divisible by the {devices} devices")

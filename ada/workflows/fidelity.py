@@ -4,23 +4,46 @@ Each round trains every candidate of experiments/level1_study.py for `minutes` m
 training corpus (SIGTERM checkpoints and stops it; the next round resumes it), then reconstructs one excerpt of
 each held-out work through it (`ada eval` on `make data-heldout`) and appends a point to the candidate's curve,
 WORKDIR/fidelity.jsonl: training hours so far, step, eval NLL, and the harmonic contrast the reconstructions
-lost (mean and worst octave band). Every curve is then written as one table, docs/results/level1-fidelity.md:
-a generated file, never edited by hand. Rounds are repeated (or extended for the winners) by running the same
-command again.
+lost (mean and worst octave band). A candidate with noise shaping (a `_pe` one) trains and is measured on the
+same works prepared again with its pre-emphasis, beside the corpora. Every curve is then written as one table,
+docs/results/level1-fidelity.md: a generated file, never edited by hand. Rounds are repeated (or extended for
+the winners) by running the same command again.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
+from ada.audio.corpus import RENDERS
 from ada.data.atomic import write_text
 from ada.training.member import train_seconds
 from ada.workflows.steps import Runner
 
-CANDIDATES = ("tiny", "rf512", "rf1024", "rf1024w96", "codes256")  # experiments/level1_study.py's ARGUMENTS
+CANDIDATES = ("tiny", "rf512", "rf1024", "rf1024w96", "codes256", "tiny_pe", "rf1024_pe")  # the study's ARGUMENTS
+STUDY = Path(__file__).resolve().parents[2] / "experiments" / "level1_study.py"
 CURVE = "fidelity.jsonl"
 TABLE = Path("docs/results/level1-fidelity.md")
+
+
+def preemphasis_of(candidate: str) -> float:
+    """The pre-emphasis a candidate's audio is prepared with (its config's data.preemphasis)."""
+    spec = importlib.util.spec_from_file_location("level1_study", STUDY)
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    return float(study.get_config(candidate).data.get("preemphasis", 0.0))
+
+
+def emphasised(run: Runner, corpus: Path, alpha: float, held_out: bool = False) -> Path:
+    """The corpus's works prepared again with pre-emphasis α, beside it, from its renders (its splits kept: they
+    go by content; a held-out set's every file stays in its eval split). A rerun reuses what is there."""
+    if not alpha:
+        return corpus
+    out = corpus.with_name(f"{corpus.name}-pe{round(alpha * 100)}")
+    run.ada("prepare", corpus / RENDERS, "--out", out, "--preemphasis", alpha, "--quiet",
+            *(["--eval-fraction", 1] if held_out else []))
+    return out
 
 
 def fidelity(run: Runner, runs: Path, data: Path, heldout: Path, candidates=CANDIDATES, minutes: float = 60.0,
@@ -29,10 +52,11 @@ def fidelity(run: Runner, runs: Path, data: Path, heldout: Path, candidates=CAND
     run.require(data / "index.json", "training corpus", "make data-medium builds it")
     run.require(heldout / "index.json", "held-out works", "make data-heldout builds them")
     for name in candidates:
-        workdir = runs / name
+        workdir, alpha = runs / name, preemphasis_of(name)
         run.ada("train", "--config", f"experiments/level1_study.py:{name}", "--workdir", workdir,
-                f"--config.data.path={data}", "--noprogress", timeout_minutes=minutes)
-        run.ada("eval", "--workdir", workdir, "--data", heldout, "--excerpts", excerpts, "--samples", 1,
+                f"--config.data.path={emphasised(run, data, alpha)}", "--noprogress", timeout_minutes=minutes)
+        run.ada("eval", "--workdir", workdir, "--data", emphasised(run, heldout, alpha, held_out=True),
+                "--excerpts", excerpts, "--samples", 1,
                 "--seconds", 4, "--out", workdir / "eval-heldout")
         if not run.dry_run:
             record_point(workdir)

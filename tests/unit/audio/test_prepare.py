@@ -77,3 +77,25 @@ def test_split_of_holds_out_one_percent():
     shas = [rng.bytes(32).hex() for _ in range(20000)]
     share = sum(split_of(s, 0.01) == "eval" for s in shas) / len(shas)
     assert 0.008 < share < 0.012
+
+
+def test_preemphasis_is_a_recorded_part_of_the_recipe(recordings, tmp_path):
+    from ada.audio.emphasis import audio_of
+    from ada.audio.prepare import Recipe
+    from ada.data.dataset import DatasetError
+
+    # off, the recipe is recorded as before pre-emphasis existed: those datasets still grow
+    assert Recipe().record() == {"sample_rate": 16000, "normalise": True, "top_db": 60.0, "min_seconds": 0.1}
+    prepare([recordings], tmp_path / "plain", progress=False)
+    prepare([recordings], tmp_path / "shaped", Recipe(preemphasis=0.85), progress=False)
+    plain, shaped = open_dataset(tmp_path / "plain"), open_dataset(tmp_path / "shaped")
+    assert plain.preemphasis == 0.0 and shaped.preemphasis == 0.85
+    assert shaped.index["recipe"]["preemphasis"] == 0.85
+    assert [f["split"] for f in shaped.files] == [f["split"] for f in plain.files]  # splits by content, as ever
+    for a, b in zip(plain.files, shaped.files, strict=True):
+        heard = audio_of(shaped.tokens(b), 0.85)
+        assert not np.array_equal(shaped.tokens(b), plain.tokens(a))
+        # de-emphasised, it is the same recording, within 8-bit μ-law's error
+        assert np.sqrt(np.mean((heard - mulaw.decode(plain.tokens(a))) ** 2)) < 0.02
+    with pytest.raises(DatasetError, match="another recipe"):
+        prepare([recordings], tmp_path / "shaped", progress=False)

@@ -212,3 +212,17 @@ def test_each_fidelity_round_trains_evaluates_and_adds_a_point_to_each_curve(tmp
     assert rows == ["| rf1024 | 0.50 | 100 | 2.500 | 7.5 | 10.2 |", "| rf1024 | 0.50 | 200 | 2.500 | 7.5 | 10.2 |"]
     fidelity.record_point(runs / "rf1024")  # the same step again adds nothing
     assert len(fidelity.read_curve(runs / "rf1024")) == 2
+
+
+def test_a_noise_shaped_candidate_trains_and_is_measured_on_its_own_preparation_of_the_same_works(tmp_path):
+    from ada.workflows import fidelity
+
+    run = Runner(dry_run=True)
+    data, heldout = tmp_path / "medium", tmp_path / "heldout"
+    fidelity.fidelity(run, tmp_path / "study", data, heldout, ("tiny_pe",), minutes=1, table=tmp_path / "t.md")
+    lines = [line for line in run.log if not line.startswith("missing")]
+    assert lines[0] == f"ada prepare {data}/renders --out {tmp_path}/medium-pe85 --preemphasis 0.85 --quiet"
+    assert f"--config.data.path={tmp_path}/medium-pe85" in lines[1] and lines[1].startswith("ada train")
+    assert lines[2] == (f"ada prepare {heldout}/renders --out {tmp_path}/heldout-pe85 --preemphasis 0.85 --quiet "
+                        "--eval-fraction 1")
+    assert lines[3].startswith(f"ada eval --workdir {tmp_path}/study/tiny_pe --data {tmp_path}/heldout-pe85")
