@@ -39,16 +39,22 @@ def one_hot_gates(rows, tok):
 
 
 def drum_roll_gates(rows, tok):
-    """A drum stream's input: the 9 drum bits of its class and a 'nothing struck' bit (Magenta's roll input)."""
+    """A drum stream as a roll: the 9 drum bits of its class and a 'nothing struck' (NOR) bit: Magenta's
+    DrumsConverter with roll_input, which only an encoder reads."""
     bits = ((jnp.maximum(tok, 0)[..., None] >> jnp.arange(DRUM_BITS)) & 1).astype(rows.dtype)
     return jnp.concatenate([bits, (tok == 0)[..., None].astype(rows.dtype)], -1) @ rows
 
 
-STREAM_INPUTS = {"melody": (MELODY_VOCAB, one_hot_gates), "drums": (DRUM_BITS + 1, drum_roll_gates)}
+# what each input kind feeds an LSTM per step: its width and its part of the gates. Decoders read every stream
+# as the one-hot of its output (Magenta feeds a decoder its output sequence, shifted); an encoder reads drums as
+# a roll where the model has roll_input (cat-drums), else as the one-hot too (the trio)
+STREAM_INPUTS = {"melody": (MELODY_VOCAB, one_hot_gates), "drums": (DRUM_VOCAB, one_hot_gates),
+                 "drum_roll": (DRUM_BITS + 1, drum_roll_gates)}
 
 
 def input_width(kind: str) -> int:
-    """What one stream feeds an LSTM per step: a melody one-hot (90), or drums' 9-bit roll + 'nothing' bit."""
+    """What one input kind feeds an LSTM per step: a melody one-hot (90), a drum one-hot (512), or the drum roll
+    (9 bits + NOR bit)."""
     return STREAM_INPUTS[kind][0]
 
 
@@ -327,7 +333,7 @@ class MusicVAE(nn.Module):
     def setup(self):
         s = self.spec
         kinds, vocabs = s.kinds, s.vocabs
-        self.encoder = Encoder(kinds, s.encoder, s.remat)
+        self.encoder = Encoder(s.encoder_kinds, s.encoder, s.remat)
         self.mu = nn.Dense(s.z, kernel_init=nn.initializers.normal(0.001), name="mu")
         self.sigma = nn.Dense(s.z, kernel_init=nn.initializers.normal(0.001), name="sigma")
         if s.hierarchical:
@@ -440,6 +446,7 @@ class MusicVAESpec(ModelSpec):
     beta_rate: float = 0.99999
     sampling_schedule: str = "constant"
     sampling_rate: float = 0.0
+    roll_input: bool = False  # the encoder reads drums as a roll (Magenta's DrumsConverter roll_input), not one-hot
     remat: bool = False  # recompute each LSTM step in the backward pass (memory for compute)
     kind = "musicvae"
     title = "a MusicVAE"
@@ -470,11 +477,16 @@ class MusicVAESpec(ModelSpec):
                    decoder_type=cfg.decoder_type, z=int(cfg.z), free_bits=float(cfg.free_bits),
                    max_beta=float(cfg.max_beta), beta_rate=float(cfg.beta_rate),
                    sampling_schedule=cfg.sampling_schedule, sampling_rate=float(cfg.sampling_rate),
-                   remat=bool(cfg.get("remat", False)))
+                   roll_input=bool(cfg.get("roll_input", False)), remat=bool(cfg.get("remat", False)))
 
     @property
     def kinds(self) -> tuple[str, ...]:
         return self.streams
+
+    @property
+    def encoder_kinds(self) -> tuple[str, ...]:
+        """How the encoder reads each stream: drums as a roll where the model has roll_input."""
+        return tuple("drum_roll" if k == "drums" and self.roll_input else k for k in self.streams)
 
     @property
     def vocabs(self) -> tuple[int, ...]:

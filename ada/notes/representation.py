@@ -102,7 +102,8 @@ def drum_pitches(cls: int) -> list[int]:
 
 
 def drum_roll(tokens) -> np.ndarray:
-    """The model's drum input: [..., T] classes -> [..., T, 10] float32, the 9 drum bits then a 'nothing' bit."""
+    """The roll a roll_input encoder reads (Magenta's DrumsConverter(roll_input=True)): [..., T] classes -> [..., T, 10]
+    float32, the 9 drum bits then the NOR bit. Decoders read the 512-way one-hot."""
     tokens = np.asarray(tokens)
     bits = (tokens[..., None] >> np.arange(NUM_DRUM_CLASSES)) & 1
     return np.concatenate([bits, (tokens == 0)[..., None]], axis=-1).astype(np.float32)

@@ -124,7 +124,7 @@ def predictor_config(data: str, rf: int, vocab: int, steps: int) -> ml_collectio
 def musicvae(data: str, *, streams: str = "melody", bars: int, encoder, decoder, decoder_type: str = "flat",
              z: int, batch_size: int = 512, free_bits: float = 0.0, max_beta: float = 1.0, beta_rate: float = 0.0,
              sampling_schedule: str = "constant", sampling_rate: float = 0.0, transpose: int = 0,
-             steps: int = 200_000, remat: bool = True) -> ml_collections.ConfigDict:
+             steps: int = 200_000, remat: bool = True, roll_input: bool = False) -> ml_collections.ConfigDict:
     """A MusicVAE on a note dataset, trained as Magenta trains it: Adam, lr (1e-3 − 1e-5)·0.9999^step + 1e-5,
     global-norm clip 1.0, no Polyak averaging (ema_decay 0: the evaluated parameters are the trained ones).
     The arguments' defaults are Magenta's (base_model and lstm_models default hparams). `remat` (ours)
@@ -138,7 +138,7 @@ def musicvae(data: str, *, streams: str = "melody", bars: int, encoder, decoder,
         kind="musicvae", vocab=90, streams=streams, bars=bars, steps_per_bar=16, encoder=tuple(encoder),
         decoder=tuple(decoder), decoder_type=decoder_type, z=z, free_bits=float(free_bits), max_beta=float(max_beta),
         beta_rate=float(beta_rate), sampling_schedule=sampling_schedule, sampling_rate=float(sampling_rate),
-        remat=remat))
+        roll_input=roll_input, remat=remat))
     c.train = dict(steps=steps, schedule="exponential_decay", learning_rate=1e-3, min_learning_rate=1e-5,
                    decay_rate=0.9999, warmup_steps=0, grad_clip=1.0, ema_decay=0.0, dtype="float32",
                    log_every=100, eval_every=5000, checkpoint_every=2000, keep_checkpoints=3)

@@ -25,16 +25,6 @@ def random_tokens(spec, batch=3, seed=1):
                      1)
 
 
-
-
-
-
-
-
-
-
-
-
 @pytest.mark.parametrize("decoder_type,streams", [("flat", "melody,drums"), ("hierarchical", "melody,melody,drums")])
 def test_shapes(decoder_type, streams):
     spec, model, variables = micro(decoder_type, streams)
@@ -69,6 +59,23 @@ def test_encoder_sizes_and_forget_bias_follow_magenta():
     c, _ = lstm_update(gates, jnp.ones((1, H)))
     expected = 1 / (1 + math.exp(-1.0)) * 1.0 + 0.5 * 0.0
     np.testing.assert_allclose(c, expected, rtol=1e-6)
+
+
+def test_drum_inputs_are_magentas_one_hot_to_decoders_and_the_roll_only_to_a_roll_input_encoder():
+    _, _, cat = micro("flat", "drums", roll_input=True)  # cat-drums: DrumsConverter(roll_input=True)
+    p = cat["params"]
+    assert p["encoder"]["fw_0"]["kernel_0"].shape == (9 + 1 + 12, 4 * 12)  # 9 drum bits and the NOR bit
+    assert p["flat_decoder"]["stack"]["kernel_0"].shape == (512 + 6 + 12, 4 * 12)  # [previous one-hot, z], h
+    _, _, trio = micro("hierarchical", "melody,drums")  # the trio's drums are one-hot throughout
+    p = trio["params"]
+    assert p["encoder"]["fw_0"]["kernel_0"].shape == (90 + 512 + 12, 4 * 12)
+    assert p["bar_decoder_1"]["stack"]["kernel_0"].shape == (512 + 12 + 12, 4 * 12)
+    # the roll reads the class's bits: class 0b101000001 strikes drums 0, 6 and 8; class 0 is the NOR bit alone
+    from ada.models.musicvae import drum_roll_gates
+
+    rows = jnp.eye(10)
+    np.testing.assert_array_equal(drum_roll_gates(rows, jnp.array([0b101000001, 0])),
+                                  [[1, 0, 0, 0, 0, 0, 1, 0, 1, 0], [0, 0, 0, 0, 0, 0, 0, 0, 0, 1]])
 
 
 def test_hierarchical_bars_depend_only_on_their_conductor_embedding():
@@ -209,3 +216,13 @@ def test_trigram_naturalness_and_data_space_interpolation_by_hand():
     np.testing.assert_array_equal(data_space_mix(a, b, 1.0, rng), b)
     half = data_space_mix(np.zeros((1, 4000)), np.ones((1, 4000)), 0.5, rng)
     assert 0.45 < half.mean() < 0.55
+
+
+@pytest.mark.parametrize("decoder_type", ["flat", "hierarchical"])
+def test_an_argmax_decode_is_what_teacher_forcing_on_it_predicts(decoder_type):
+    spec, model, variables = micro(decoder_type, "melody,drums")
+    z = jax.random.normal(jax.random.key(4), (5, 6)) * 3
+    decoded = method(model, variables, "decode")(z, jax.random.key(5), 0.0)  # temperature 0: each step's argmax
+    logits = method(model, variables, "logits")(z, decoded)  # fed the decode's own tokens as the truth
+    for s, lg in enumerate(logits):
+        np.testing.assert_array_equal(jnp.argmax(lg, -1), decoded[:, s])
