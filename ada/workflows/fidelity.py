@@ -16,8 +16,12 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
+
 from ada.audio.corpus import RENDERS
 from ada.data.atomic import write_text
+from ada.generation.audio import CONTRAST_GAPS
+from ada.listening.measures import CONTRAST_BANDS
 from ada.training.member import train_seconds
 from ada.workflows.steps import Runner
 
@@ -67,16 +71,30 @@ def fidelity(run: Runner, runs: Path, data: Path, heldout: Path, candidates=CAND
 
 
 def record_point(workdir: Path) -> dict:
-    """Append the workdir's newest held-out evaluation to its curve (once per step)."""
+    """Append the workdir's newest held-out evaluation to its curve (once per step): with the standard error of
+    the contrast lost over the excerpts, their count and the loss in each octave band."""
     result = json.loads((workdir / "eval-heldout.json").read_text())[0]
     point = {"step": result["step"], "train_hours": round((train_seconds(workdir) or 0.0) / 3600, 3),
              "eval_nll": result["eval_nll"], "contrast_gap_db": result.get("contrast_gap_db"),
-             "contrast_gap_worst_db": result.get("contrast_gap_worst_db")}
+             "contrast_gap_worst_db": result.get("contrast_gap_worst_db"), **_spread(workdir)}
     curve = workdir / CURVE
     points = read_curve(workdir)
     if not points or points[-1]["step"] != point["step"]:
         write_text(curve, "".join(json.dumps(p) + "\n" for p in [*points, point]))
     return point
+
+
+def _spread(workdir: Path) -> dict:
+    """From the reconstructions `ada eval` wrote: the gap's standard error, count and mean by band."""
+    path = workdir / "eval" / "reconstructions" / "sample-0" / "reconstructions.json"  # where ada eval writes them
+    if not path.is_file():
+        return {}
+    found = [x for x in json.loads(path.read_text())["excerpts"] if x.get("harmonic_contrast_gap_db") is not None]
+    if len(found) < 2:
+        return {}
+    gaps = np.array([x["harmonic_contrast_gap_db"] for x in found])
+    return {"contrast_gap_se": round(float(gaps.std() / np.sqrt(len(gaps) - 1)), 3), "excerpts": len(gaps),
+            "contrast_gap_bands_db": [round(float(np.mean([x[band] for x in found])), 2) for band in CONTRAST_GAPS[1:]]}
 
 
 def read_curve(workdir: Path) -> list[dict]:
@@ -85,20 +103,58 @@ def read_curve(workdir: Path) -> list[dict]:
 
 
 def fidelity_table(runs: Path, candidates, heldout: Path) -> str:
-    """Every candidate's curve as rows of one markdown table."""
+    """Every candidate's curve as rows of one markdown table, and what μ-law itself loses on the held-out works."""
     def f(value, fmt):
         return "–" if value is None else format(value, fmt)
 
+    bands = [f"{lo / 1000:g}–{hi / 1000:g}k" for lo, hi in CONTRAST_BANDS]
     lines = ["# Level-1 fidelity study", "",
              f"Written by `ada sweep fidelity --sweep-runs {runs}` (ada/workflows/fidelity.py); do not edit. Each row "
              f"is one round: the candidate (experiments/level1_study.py) after that many hours of training (wall "
-             f"time of its steps), its eval NLL on the held-out works ({heldout}) and the harmonic contrast its "
-             "reconstructions lost against their originals, in dB (mean of the octave bands 100 Hz–3.2 kHz, and "
-             "the worst band). The target: at most 2 dB in every band.", "",
-             "| candidate | hours | step | eval NLL | contrast lost (dB) | worst band (dB) |",
-             "|---|---|---|---|---|---|"]
+             f"time of its steps on this machine), its eval NLL on the held-out works ({heldout}) and the harmonic "
+             "contrast its reconstructions (one 4-s excerpt of each work, at temperature 1) lost against their "
+             "originals, in dB: the mean of the octave bands 100 Hz–3.2 kHz ± its standard error over the excerpts "
+             "(their count), then each band. The target: at most 2 dB in every band. A `_pe` candidate's originals "
+             "are its own μ-law round trip, pre-emphasised and de-emphasised.", "",
+             f"| candidate | hours | step | eval NLL | contrast lost (dB) | {' | '.join(bands)} |",
+             "|---|---|---|---|---|" + "---|" * len(bands)]
     for name in candidates:
         for p in read_curve(Path(runs) / name):
+            spread = f" ± {p['contrast_gap_se']:.2f} ({p['excerpts']})" if "contrast_gap_se" in p else ""
+            by_band = p.get("contrast_gap_bands_db") or [None] * len(bands)
             lines.append(f"| {name} | {p['train_hours']:.2f} | {p['step']} | {f(p['eval_nll'], '.3f')} "
-                         f"| {f(p['contrast_gap_db'], '.1f')} | {f(p['contrast_gap_worst_db'], '.1f')} |")
+                         f"| {f(p['contrast_gap_db'], '.1f')}{spread} | "
+                         + " | ".join(f(b, ".1f") for b in by_band) + " |")
+    ceiling = mulaw_ceiling(heldout)
+    if ceiling:
+        lines += ["", "What 8-bit μ-law itself loses: the harmonic contrast (dB) of the same excerpts of the held-out "
+                  "renders, as rendered and after the μ-law round trip without and with pre-emphasis (mean over "
+                  f"{ceiling['count']} excerpts; the mean column ± its standard error).", "",
+                  f"| audio | mean | {' | '.join(bands)} |", "|---|---|" + "---|" * len(bands)]
+        for label, values in ceiling["rows"].items():
+            lines.append(f"| {label} | {values.mean():.1f} ± {ceiling['se'][label]:.2f} | "
+                         + " | ".join(f"{v:.1f}" for v in values.mean(0)) + " |")
     return "\n".join(lines) + "\n"
+
+
+def mulaw_ceiling(heldout: Path, alphas=(0.0, 0.85), seconds: float = 4.0) -> dict:
+    """Harmonic contrast of one excerpt from the middle of each held-out render: as rendered, and through
+    μ-law at each pre-emphasis (what a perfect model of the tokens would give). Empty when there are no renders."""
+    from ada.audio import audiofile
+    from ada.audio.emphasis import audio_of, tokens_of
+    from ada.listening.measures import harmonic_contrast
+
+    renders = sorted((Path(heldout) / RENDERS).glob("*.flac"))
+    if len(renders) < 2:
+        return {}
+    rows = {"rendered": []} | {f"μ-law, pre-emphasis {a:g}": [] for a in alphas}
+    for path in renders:
+        x = audiofile.clean(audiofile.read(path))
+        frames = int(seconds * 16000)
+        excerpt = x[max(0, len(x) // 2 - frames // 2):][:frames]
+        rows["rendered"].append(harmonic_contrast(excerpt))
+        for a in alphas:
+            rows[f"μ-law, pre-emphasis {a:g}"].append(harmonic_contrast(audio_of(tokens_of(excerpt, a), a)))
+    rows = {k: np.array(v) for k, v in rows.items()}
+    return {"rows": rows, "count": len(renders),
+            "se": {k: float(v.mean(1).std() / np.sqrt(len(v) - 1)) for k, v in rows.items()}}

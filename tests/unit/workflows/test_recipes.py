@@ -5,6 +5,7 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ada.workflows import release, sweeps
@@ -174,6 +175,7 @@ def test_the_overview_figure_is_drawn_from_an_excerpt_its_reconstruction_and_a_s
 def test_each_fidelity_round_trains_evaluates_and_adds_a_point_to_each_curve(tmp_path):
     import importlib.util
 
+    from ada.generation.audio import CONTRAST_GAPS
     from ada.workflows import fidelity
 
     from helpers import REPO
@@ -196,6 +198,11 @@ def test_each_fidelity_round_trains_evaluates_and_adds_a_point_to_each_curve(tmp
                 (workdir / "eval-heldout.json").write_text(json.dumps(
                     [{"step": step, "eval_nll": 2.5, "contrast_gap_db": 7.5, "contrast_gap_worst_db": 10.25}]))
                 (workdir / "metrics.jsonl").write_text(json.dumps({"step": step, "steps_per_s": step / 1800}) + "\n")
+                found = workdir / "eval" / "reconstructions" / "sample-0"
+                found.mkdir(parents=True, exist_ok=True)
+                bands = [n for n in CONTRAST_GAPS[1:]]  # one excerpt per held-out work: 7, 7.5 and 8 dB lost
+                (found / "reconstructions.json").write_text(json.dumps({"excerpts": [
+                    {"harmonic_contrast_gap_db": g, **{b: g + k for k, b in enumerate(bands)}} for g in (7, 7.5, 8)]}))
             else:
                 assert timeout_minutes == 30 and "--noprogress" in args
             return 0
@@ -209,7 +216,9 @@ def test_each_fidelity_round_trains_evaluates_and_adds_a_point_to_each_curve(tmp
     assert [c.split()[0] for c in run.log] == ["train", "eval", "train", "eval", "table"] * 2
     assert [p["train_hours"] for p in fidelity.read_curve(runs / "rf1024")] == [0.5, 0.5]
     rows = [line for line in table.read_text().splitlines() if line.startswith("| rf1024 |")]
-    assert rows == ["| rf1024 | 0.50 | 100 | 2.500 | 7.5 | 10.2 |", "| rf1024 | 0.50 | 200 | 2.500 | 7.5 | 10.2 |"]
+    # the mean ± its standard error over the excerpts (sd 0.41 / sqrt(2)), their count, and each band's mean
+    assert rows == ["| rf1024 | 0.50 | 100 | 2.500 | 7.5 ± 0.29 (3) | 7.5 | 8.5 | 9.5 | 10.5 | 11.5 |",
+                    "| rf1024 | 0.50 | 200 | 2.500 | 7.5 ± 0.29 (3) | 7.5 | 8.5 | 9.5 | 10.5 | 11.5 |"]
     fidelity.record_point(runs / "rf1024")  # the same step again adds nothing
     assert len(fidelity.read_curve(runs / "rf1024")) == 2
 
@@ -226,3 +235,23 @@ def test_a_noise_shaped_candidate_trains_and_is_measured_on_its_own_preparation_
     assert lines[2] == (f"ada prepare {heldout}/renders --out {tmp_path}/heldout-pe85 --preemphasis 0.85 --quiet "
                         "--eval-fraction 1")
     assert lines[3].startswith(f"ada eval --workdir {tmp_path}/study/tiny_pe --data {tmp_path}/heldout-pe85")
+
+
+def test_the_study_table_says_what_mulaw_itself_loses_on_the_held_out_renders(tmp_path):
+    import soundfile as sf
+
+    from ada.workflows import fidelity
+
+    renders = tmp_path / "heldout" / "renders"
+    renders.mkdir(parents=True)
+    t = np.arange(5 * 16000) / 16000
+    for n, f0 in enumerate((110.0, 147.0)):  # struck notes whose partials fall as 1/k²
+        x = sum(np.exp(-1.5 * (t % 1.25)) * np.sin(2 * np.pi * f0 * k * t) / k**2
+                for k in range(1, 40) if f0 * k < 7000)
+        sf.write(renders / f"work{n}.flac", 0.9 * x / np.abs(x).max(), 16000)
+    table = fidelity.fidelity_table(tmp_path / "study", (), tmp_path / "heldout")
+    rows = {line.split(" | ")[0][2:]: line for line in table.splitlines() if line.startswith("| rendered")
+            or line.startswith("| μ-law")}
+    assert list(rows) == ["rendered", "μ-law, pre-emphasis 0", "μ-law, pre-emphasis 0.85"]
+    top = {k: float(v.rstrip(" |").split(" | ")[-1]) for k, v in rows.items()}  # 1.6–3.2 kHz
+    assert top["rendered"] > top["μ-law, pre-emphasis 0.85"] > top["μ-law, pre-emphasis 0"] + 2
