@@ -161,10 +161,13 @@ class Result:
 
 
 def write_results(out: Path, title: str, meta: dict, rows: list[list[tuple[str, np.ndarray]]], kind: str,
-                  records: list[dict]) -> Result:
-    """Each (label, tokens [S, T]) as MIDI, WAV (sampled grand piano) and piano roll; the page; the JSON."""
+                  records: list[dict], layout: str = "rows") -> Result:
+    """Each (label, tokens [S, T]) as MIDI, WAV (sampled grand piano) and piano roll; the page; the JSON.
+
+    Laid out as `layout` (ada.listening.page.LAYOUTS); a "strip" (a path: A, the points, B) also gets its
+    piano rolls side by side in one picture, path.png, on one pitch axis."""
     from ada.listening.page import write_page
-    from ada.notes.playback import piano_roll_png, tokens_to_wav
+    from ada.notes.playback import piano_roll_png, piano_rolls_row_png, tokens_to_wav
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -179,7 +182,10 @@ def write_results(out: Path, title: str, meta: dict, rows: list[list[tuple[str, 
             cells.append((label, audio, wav, roll))
             n += 1
         page_rows.append(cells)
-    page = write_page(out, title, meta, page_rows)
+    picture = None
+    if layout == "strip":
+        picture = piano_rolls_row_png([cell for row in rows for cell in row], kind, out / "path.png")
+    page = write_page(out, title, meta, page_rows, layout=layout, picture=picture)
     write_json(out / "results.json", {"title": title, **{k: str(v) for k, v in meta.items()}, "results": records})
     return Result(page, records, 0.0)
 
@@ -208,7 +214,8 @@ def sample(workdir, num: int, temperature: float, out, seed: int = 0) -> Result:
     records = [{"label": f"sample {i}", "note_density": note_density(t)} for i, t in enumerate(tokens)]
     rows = [[(f"sample {i}", tokens[i])] for i in range(num)]
     result = write_results(out, f"MusicVAE samples ({model.workdir.name})",
-                           _meta(model, temperature=temperature, seed=seed, num=num), rows, model.kind, records)
+                           _meta(model, temperature=temperature, seed=seed, num=num), rows, model.kind, records,
+                           layout="grid")
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -225,10 +232,11 @@ def interpolate(workdir, source, target, steps: int, out, temperature: float = 0
     tokens = model.decode(z, seed, temperature)
     records = [{"t": float(t), "hamming_to_A": hamming(x, a), "hamming_to_B": hamming(x, b)}
                for t, x in zip(ts, tokens, strict=True)]
-    rows = [[("A (input)", a), ("B (input)", b)]] + [[(f"t = {t:.2f}", x)] for t, x in zip(ts, tokens, strict=True)]
+    path = [(f"t = {t:.2f}", x) for t, x in zip(ts, tokens, strict=True)]
+    rows = [[("A (input)", a), *path, ("B (input)", b)]]  # one row, left to right
     result = write_results(out, f"MusicVAE interpolation ({model.workdir.name})",
                            _meta(model, A=source, B=target, steps=steps, temperature=temperature, seed=seed),
-                           rows, model.kind, records)
+                           rows, model.kind, records, layout="strip")
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -247,11 +255,11 @@ def attribute(workdir, source, name: str, amounts: list[float], out, temperature
     tokens = model.decode(z, seed, temperature)
     fn = ATTRIBUTES[name]
     records = [{"amount": float(a), name: fn(t)} for a, t in zip(amounts, tokens, strict=True)]
-    rows = [[("input", x)]] + [[(f"{name} {a:+g}", t)] for a, t in zip(amounts, tokens, strict=True)]
+    rows = [[("input", x), *((f"{name} {a:+g}", t) for a, t in zip(amounts, tokens, strict=True))]]
     result = write_results(out, f"MusicVAE attribute {name} ({model.workdir.name})",
                            _meta(model, input=source, attribute=name, input_value=f"{fn(x):.3f}",
                                  vector_norm=f"{float(np.linalg.norm(vector)):.3f}", temperature=temperature),
-                           rows, model.kind, records)
+                           rows, model.kind, records, layout="strip")
     result.seconds = time.perf_counter() - t0
     return result
 

@@ -79,13 +79,22 @@ def spectrograms_png(clips: list[tuple[np.ndarray, str]], path: Path) -> None:
     plt.close(fig)
 
 
+LAYOUTS = {  # how a page's rows are laid out: CSS for its figures
+    "rows": "",  # full-width figures, each row side by side (original | reconstruction)
+    "grid": ".row{flex-wrap:wrap} .row img,.row audio{width:380px}",  # many results at a glance
+    "strip": ".row{flex-wrap:nowrap;overflow-x:auto} .row img,.row audio{width:300px}",  # a path, left to right
+}
+
+
 def write_page(out: Path, title: str, meta: dict, rows: list[list[tuple]],
-               mark: float | None = None, mark_label: str = "prompt ends") -> Path:
+               mark: float | None = None, mark_label: str = "prompt ends", layout: str = "rows",
+               picture: Path | None = None) -> Path:
     """rows: each a list of (label, audio, wav path) shown side by side (e.g. original | reconstruction).
 
     A cell (label, audio, wav, piano-roll png) of notes shows its piano roll instead of a spectrogram, and
     links the MIDI file beside the WAV. `mark` (seconds) is shown on every clip that reaches it: a line on
-    its spectrogram and in its caption."""
+    its spectrogram and in its caption. `layout` is one of LAYOUTS; `picture`, an image beside the page, is
+    shown above the rows (e.g. a latent path's piano rolls as one figure)."""
     out = Path(out)
     cells_html = []
     for row in rows:
@@ -105,12 +114,15 @@ def write_page(out: Path, title: str, meta: dict, rows: list[list[tuple]],
                          f'<img src="{html.escape(png.name)}" alt="{what} of {html.escape(label)}"></figure>')
         cells_html.append('<div class="row">' + "".join(cells) + "</div>")
     table = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in meta.items())
+    top = (f'<img class="picture" src="{html.escape(Path(picture).name)}" alt="{html.escape(title)}">'
+           if picture else "")
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1800px}} .row{{display:flex;gap:1em;flex-wrap:wrap}}
 figure{{margin:0 0 1.5em 0}} img{{display:block;width:720px}} audio{{width:720px}}
-th{{text-align:left;padding-right:1em}} #status{{color:#555}} .mark{{color:#08a}}</style></head>
-<body><h1>{html.escape(title)}</h1><p id="status"></p><table>{table}</table>
+th{{text-align:left;padding-right:1em}} #status{{color:#555}} .mark{{color:#08a}}
+img.picture{{width:100%;max-width:1800px;margin:1em 0}} {LAYOUTS[layout]}</style></head>
+<body><h1>{html.escape(title)}</h1><p id="status"></p><table>{table}</table>{top}
 {''.join(cells_html)}
 {STATUS_SCRIPT}</body></html>
 """

@@ -1,7 +1,6 @@
 """Sampling: the incremental sampler against the naive one, rendering down a stack, the page."""
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from ada.listening.measures import key_clarity
 from ada.training.config import ConfigError
 
 from helpers import optimised_env, run_ada, write_audio
+from support.browser import dom_after_loading, needs_chromium
 
 pytestmark = pytest.mark.slow
 
@@ -200,16 +200,10 @@ def test_a_minute_takes_the_memory_of_five_seconds(micro_stack, tmp_path):
     assert peaks[60] - peaks[5] < output + 64 * 2**20, peaks
 
 
-@pytest.mark.skipif(not shutil.which("chromium"), reason="Debian's chromium is installed by `make system-deps`")
+@needs_chromium
 def test_listening_page_plays_in_chromium(micro_stack, tmp_path):
     run_ada("sample", "--stack", micro_stack, "--seconds", 0.5, "--num", 2, "--out", tmp_path / "s")
-    page = tmp_path / "s" / "index.html"
-    dom = subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--allow-file-access-from-files",
-         "--virtual-time-budget=10000", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120).stdout
+    dom = dom_after_loading(tmp_path / "s" / "index.html", tmp_path / "profile")
     assert 'data-loaded="2"' in dom and 'data-failed="0"' in dom, dom[-2000:]
     assert dom.count('data-duration="0.500"') == 2
     assert "2 of 2 players loaded" in dom

@@ -2,6 +2,7 @@
 schedules, sampling by seed, slerp, and training through the one trainer (learning, resuming)."""
 
 import json
+import re
 
 import jax
 import numpy as np
@@ -10,14 +11,9 @@ import pytest
 from ada.notes.dataset import stream, write_notes
 
 from helpers import REPO, run_ada
+from support.browser import dom_after_loading, needs_chromium
 
 MICRO = REPO / "tests" / "musicvae_micro_config.py"
-
-
-
-
-
-
 
 
 def synthetic_melodies(root, bars: int, tunes: int = 40, seed: int = 0):
@@ -143,3 +139,24 @@ def test_bad_notes_commands_are_one_error_line(tmp_path, args, message):
     lines = [line for line in proc.stderr.strip().splitlines() if not line.startswith("WARNING")]
     assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], \
         proc.stderr[-2000:]
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_an_interpolation_is_one_row_of_rolls_and_every_point_plays_in_chromium(trained, tmp_path):
+    from ada.notes.dataset import open_notes
+    from ada.notes.midi import tokens_to_midi
+
+    data, workdir = trained
+    windows = open_notes(data).split("train")
+    a, b = (tokens_to_midi(windows[k], "melody", tmp_path / f"{k}.mid") for k in (0, 40))
+    run_ada("notes", "interpolate", "--workdir", workdir, "--from", a, "--to", b, "--steps", 3, "--out", tmp_path / "i")
+    page = (tmp_path / "i" / "index.html").read_text()
+    assert page.count('<div class="row">') == 1 and page.count("<figure>") == 5  # A, three points, B: one row
+    assert 'class="picture" src="path.png"' in page and "nowrap" in page
+    dom = dom_after_loading(tmp_path / "i" / "index.html", tmp_path / "profile")
+    assert 'data-loaded="5"' in dom and 'data-failed="0"' in dom, dom[-2000:]
+    for midi in re.findall(r'href="([^"]+\.mid)"', page):
+        assert (tmp_path / "i" / midi).stat().st_size > 0
+    run_ada("notes", "sample", "--workdir", workdir, "--num", 4, "--out", tmp_path / "s")
+    assert "flex-wrap:wrap" in (tmp_path / "s" / "index.html").read_text()  # samples: a grid
