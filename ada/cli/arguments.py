@@ -77,6 +77,9 @@ def rendering_arguments(p) -> None:
     temperature_argument(p)
     p.add_argument("--seed", type=natural, default=0)
     p.add_argument("--chunk", type=count, default=16000, help="steps per compiled sampling loop (memory)")
+    p.add_argument("--max-audio-seconds", type=positive, default=None, metavar="S",
+                   help="raise the bound on a request (default: 600 s a piece, 3600 s in all; "
+                   "ada/generation/limits.py)")
 
 
 def existing_file(text: str) -> Path:

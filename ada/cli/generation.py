@@ -35,6 +35,9 @@ def add_encode(sub) -> None:
 
 def cmd_sample(args) -> int:
     writable_dir(args.out, "--out")
+    from ada.generation.limits import limits
+
+    limits(args.max_audio_seconds).check(args.seconds, args.num)
     from ada.generation.audio import sample_stack
 
     result = sample_stack(args.stack, args.seconds, args.num, args.out, args.temperature, args.seed, args.chunk)
@@ -54,6 +57,9 @@ def add_sample(sub) -> None:
 
 def cmd_reconstruct(args) -> int:
     writable_dir(args.out, "--out")
+    from ada.generation.limits import limits
+
+    limits(args.max_audio_seconds).check(args.seconds, 1 if args.input else args.excerpts)
     from ada.generation.audio import reconstruct_excerpts
 
     result = reconstruct_excerpts(args.stack, args.out, levels=args.levels, seconds=args.seconds, input=args.input,
@@ -83,6 +89,9 @@ def add_reconstruct(sub) -> None:
 
 def cmd_continue(args) -> int:
     writable_dir(args.out, "--out")
+    from ada.generation.limits import limits
+
+    limits(args.max_audio_seconds).check(args.prompt_seconds + args.seconds, args.num, "--prompt-seconds + --seconds")
     from ada.generation.audio import continue_piece
 
     result = continue_piece(args.stack, args.input, args.out, prompt_seconds=args.prompt_seconds,

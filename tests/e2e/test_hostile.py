@@ -58,6 +58,12 @@ BAD = [
     (["sample", "--stack", S, "--out", "{new}", "--temperature", "nan"], "--temperature"),
     (["sample", "--stack", S, "--out", "{new}", "--temperature", "inf"], "--temperature"),
     (["sample", "--stack", S, "--out", "{new}", "--chunk", "0"], "--chunk"),
+    (["sample", "--stack", S, "--out", "{new}", "--seconds", "1e9"], "--seconds 1e+09: longer than one piece may be"),
+    (["sample", "--stack", S, "--out", "{new}", "--seconds", "600", "--num", "7"],
+     "--seconds 600 × --num 7: 1.17 h of audio, about 1 GiB"),
+    (["sample", "--stack", S, "--out", "{new}", "--seconds", "90", "--max-audio-seconds", "60"], "at most 60 s"),
+    (["continue", "--stack", S, "--input", "{file}", "--out", "{new}", "--seconds", "3599", "--prompt-seconds", "2"],
+     "--prompt-seconds + --seconds 3601: longer than one piece may be"),
     (["sample", "--stack", S, "--out", "{new}", "--seed", "-1"], "--seed"),
     (["sample", "--stack", S, "--out", "{file}"], "is a file, not a folder"),
     # reconstruct
