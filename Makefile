@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := fluidsynth fluid-soundfont-gm musescore-general-soundfont chromium
+APT_PACKAGES := fluidsynth fluid-soundfont-gm musescore-general-soundfont chromium chromium-driver ffmpeg
 SMALL := data/prepared/piano-small
 MEDIUM := data/prepared/piano-medium
 HELDOUT := data/prepared/piano-heldout
@@ -37,7 +37,7 @@ ADA := $(BIN)/ada
 .PHONY: setup system-deps lint test test-unit data data-full notes-data notes-chorales clean train-level1 \
         encode-level1 train-level2 encode-level2 train-level2-pbt train-prior stack sample reconstruct continue listen \
         demo reproduce-small reproduce-musicvae bench bench-gpu profile data-medium listen-stack \
-        shipped-pages help figures data-heldout
+        shipped-pages help figures data-heldout app app-screenshots
 
 # `make help`: each target with the comment line above it (a target whose comment starts with '## ')
 help:
@@ -240,6 +240,15 @@ reproduce-musicvae: setup notes-data
 	  --workdir $(RUNS)/musicvae_tiny_hierdec_mel_16bar --config.data.path=$(NOTES)/folk-16bar $(TRAIN_ARGS)
 	$(ADA) notes eval --workdir $(RUNS)/musicvae_tiny_mel_2bar --workdir $(RUNS)/musicvae_tiny_flat_mel_16bar \
 	  --workdir $(RUNS)/musicvae_tiny_hierdec_mel_16bar --out $(RUNS)/reproduce-musicvae
+
+APP_ARGS ?=
+## the local web app over the shipped stack (and any MusicVAE: APP_ARGS='--musicvae WORKDIR'); prints its address
+app: setup
+	$(ADA) app $(APP_ARGS)
+
+## screenshots of each tab of the app, and its time to first sound, for docs/app.md
+app-screenshots: setup
+	$(BIN)/python -m ada.app.screenshots --out docs/images $(APP_ARGS)
 
 ## the docs' pictures drawn again from the shipped stack (docs/images/)
 figures: setup

@@ -14,7 +14,8 @@ from filelock import FileLock
 from helpers import MICRO, PIANO_PIECES, REPO, run_ada
 
 # the fixtures a topic's unit and end-to-end tests share
-pytest_plugins = ['support.recordings', 'support.datasets', 'support.locks', 'support.continuation', 'support.pbt']
+pytest_plugins = ['support.recordings', 'support.datasets', 'support.locks', 'support.continuation', 'support.pbt',
+                  'support.musicvae']
 
 # One persistent XLA cache for pytest and every `ada` process it starts: the same micro models are
 # compiled once per run rather than once per process (results are the same compiled programs).

@@ -12,10 +12,10 @@ import errno
 import os
 import sys
 
-from ada.cli import bench, data, evaluation, generation, notes, training, workflows
+from ada.cli import app, bench, data, evaluation, generation, notes, training, workflows
 from ada.cli.arguments import UsageError
 
-GROUPS = (data, generation, evaluation, bench, training, notes, workflows)  # the order of `ada --help`
+GROUPS = (data, generation, evaluation, bench, training, notes, workflows, app)  # the order of `ada --help`
 
 
 class _Parser(argparse.ArgumentParser):

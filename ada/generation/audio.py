@@ -12,7 +12,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import jax
 import numpy as np
@@ -73,10 +73,11 @@ def render_down(stack: Stack, top_codes: np.ndarray, key, temperatures: Temperat
         prompts[0])
 
 
-def _write_wavs(paths: list[Path], frames: int, blocks: Iterator[np.ndarray], preemphasis: float = 0.0
-                ) -> list[np.ndarray]:
+def _write_wavs(paths: list[Path], frames: int, blocks: Iterator[np.ndarray], preemphasis: float = 0.0,
+                on_audio: Callable[[int, np.ndarray], None] | None = None) -> list[np.ndarray]:
     """Stream token blocks into WAVs (de-emphasised where the stack's audio is pre-emphasised); returns the
-    decoded audio too (for spectrograms)."""
+    decoded audio too (for spectrograms). `on_audio(k, audio)` hears each clip's audio as it is written (the app
+    plays it while the rest renders; an exception it raises stops the rendering)."""
     writers = [audiofile.WavWriter(p, frames) for p in paths]
     shapers = [Deemphasis(preemphasis) for _ in paths]
     kept = [[] for _ in paths]
@@ -85,6 +86,8 @@ def _write_wavs(paths: list[Path], frames: int, blocks: Iterator[np.ndarray], pr
             decoded = shapers[k](mulaw.decode(block[k]))[: w.remaining]
             w.write(decoded)
             kept[k].append(decoded)
+            if on_audio is not None and len(decoded):
+                on_audio(k, decoded)
     for w in writers:
         w.close()
     return [np.concatenate(k) for k in kept]
@@ -101,7 +104,8 @@ def _describe(stack: Stack) -> dict:
 
 
 def sample_stack(stack_path, seconds: float, num: int, out, temperature: float | list[float] | None = None,
-                 seed: int = 0, chunk: int = 16000) -> Rendered:
+                 seed: int = 0, chunk: int = 16000, on_audio: Callable[[int, np.ndarray], None] | None = None
+                 ) -> Rendered:
     """Draw `num` pieces of `seconds` each from the stack's prior, render them to WAV and a page; at the
     stack file's temperatures unless `temperature` is given for every model."""
     stack = load_stack(stack_path)
@@ -113,7 +117,8 @@ def sample_stack(stack_path, seconds: float, num: int, out, temperature: float |
     started = time.perf_counter()
     top = stack.sampler(stack.prior, chunk).sample(num, top_len, jax.random.fold_in(key, 0), temperatures.prior)
     paths = [out / f"sample-{k:02d}.wav" for k in range(num)]
-    clips = _write_wavs(paths, frames, render_down(stack, top, key, temperatures, chunk), stack.preemphasis)
+    clips = _write_wavs(paths, frames, render_down(stack, top, key, temperatures, chunk), stack.preemphasis,
+                        on_audio)
     took = time.perf_counter() - started
     meta = {**_describe(stack), "seconds": seconds, "samples": num, "temperature": temperatures.describe(),
             "seed": seed, "render time": f"{took:.1f} s ({num * seconds / took:.2f}x real time)"}

@@ -8,56 +8,15 @@ import jax
 import numpy as np
 import pytest
 
-from ada.notes.dataset import stream, write_notes
-
-from helpers import REPO, run_ada
+from helpers import run_ada
 from support.browser import dom_after_loading, needs_chromium
-
-MICRO = REPO / "tests" / "musicvae_micro_config.py"
-
-
-def synthetic_melodies(root, bars: int, tunes: int = 40, seed: int = 0):
-    """A note dataset of tunes that repeat a one-bar motif, moved by a fifth or a fourth on odd bars."""
-    rng = np.random.default_rng(seed)
-    windows, ids = [], []
-    for tune in range(tunes):
-        onsets = np.sort(rng.choice(np.arange(1, 16), size=rng.integers(2, 7), replace=False))
-        onsets = np.concatenate([[0], onsets])
-        pitches = int(rng.integers(55, 75)) + np.array([0, 2, 4, 5, 7, 9, 11, 12])[rng.integers(0, 8, len(onsets))]
-        for _ in range(3):
-            row = np.zeros(bars * 16, np.int16)
-            for b in range(bars):
-                shift = int(rng.choice([5, 7])) if b % 2 else 0
-                row[b * 16 + onsets] = pitches + shift - 21 + 2
-            windows.append(row[None])
-            ids.append(tune)
-    x, t = np.stack(windows), np.array(ids)
-    n = len(x) * 9 // 10
-    write_notes(root, kind="melody", bars=bars, streams=[stream("melody", "melody")],
-                splits={"train": (x[:n], t[:n]), "eval": (x[n:], t[n:])}, sources={"synthetic": tunes})
-    return root
-
-
-def train(data, workdir, *overrides):
-    return run_ada("train", "--config", MICRO, "--workdir", workdir, f"--config.data.path={data}", "--noprogress",
-                   *overrides)
-
-
-def metrics(workdir):
-    return [json.loads(line) for line in (workdir / "metrics.jsonl").read_text().splitlines()]
-
-
-ARGS = ("--config.train.log_every=10", "--config.train.checkpoint_every=30", "--config.train.eval_every=30",
-        "--config.model.encoder=(32,)", "--config.model.decoder=(32,32)")
+from support.musicvae import ARGS, MICRO, metrics, synthetic_melodies, train
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def trained(micro_musicvae):
     """(notes dataset, workdir of a micro MusicVAE trained 60 steps on it)."""
-    root = tmp_path_factory.mktemp("musicvae")
-    data = synthetic_melodies(root / "notes", bars=2)
-    train(data, root / "full", "--config.train.steps=60", *ARGS)
-    return data, root / "full"
+    return micro_musicvae
 
 
 @pytest.mark.slow
