@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from ada.generation.limits import Limits
 APP_LIMITS = Limits(seconds=60.0, audio_seconds=240.0, num=8)  # a page waits for what it asked
 UPLOAD_LIMIT = "50mb"
 MAX_POINTS = 9  # interpolation points shown with a player each
+LIVE_CHUNK = 4000  # level-1 steps per compiled loop: the first quarter second is heard as soon as it is drawn
 
 
 @dataclass
@@ -33,6 +35,32 @@ class Models:
     musicvae: list[Path]
     out: Path
     excerpt: Path | None = None  # the shipped excerpt, continued when nothing is uploaded
+    _loaded: object = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    busy: threading.Lock = field(default_factory=threading.Lock)  # held while the stack renders
+
+    def loaded(self):
+        """The stack, loaded once: its samplers compile on first use and serve every later request."""
+        from ada.generation.stack import load_stack
+
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = load_stack(self.stack)
+            return self._loaded
+
+    def warm_up(self) -> None:
+        """Compile the samplers for the page's first Generate (2 samples) before anyone clicks, in the background
+        (a click meanwhile waits for it: the stack renders one request at a time)."""
+        from ada.generation.audio import sample_stack
+
+        def run():
+            try:
+                with self.busy:
+                    sample_stack(self.loaded(), 0.5, 2, self.out / ".warm-up", chunk=LIVE_CHUNK)
+            except Exception:  # a stack that cannot render says so on the first click, in one line
+                pass
+
+        threading.Thread(target=run, daemon=True).start()
 
     def folder(self, what: str) -> Path:
         """The next numbered folder for one request: OUT/what-001, what-002, ..."""
@@ -98,8 +126,12 @@ def build(models: Models):
         except (ValueError, *_errors()) as e:
             raise _user_error(e) from None
         folder = models.folder("generate")
-        job = Job(lambda hear: audio.sample_stack(models.stack, float(seconds), count, folder, temperature, seed,
-                                                  on_audio=hear), float(seconds))
+        def render(hear):
+            with models.busy:
+                return audio.sample_stack(models.loaded(), float(seconds), count, folder, temperature, seed,
+                                          chunk=LIVE_CHUNK, on_audio=hear)
+
+        job = Job(render, float(seconds))
         try:
             for chunk, progress in job:
                 yield (((SAMPLE_RATE, pcm16(chunk)) if chunk is not None else gr.skip()), progress.describe(),
@@ -120,9 +152,10 @@ def build(models: Models):
             count = int(count)
             APP_LIMITS.check(float(prompt_seconds) + float(seconds), count, "prompt + seconds")
             folder = models.folder("continue")
-            result = audio.continue_piece(models.stack, source, folder, prompt_seconds=float(prompt_seconds),
-                                          seconds=float(seconds), offset=float(offset), num=count,
-                                          temperature=_temperature(temperature), seed=int(seed))
+            with models.busy:
+                result = audio.continue_piece(models.loaded(), source, folder, prompt_seconds=float(prompt_seconds),
+                                              seconds=float(seconds), offset=float(offset), num=count,
+                                              temperature=_temperature(temperature), seed=int(seed))
         except (ValueError, *_errors()) as e:
             raise _user_error(e) from None
         pngs = [(str(p.with_suffix(".png")), p.stem) for p in [folder / "original.wav", *result.files]]
@@ -204,7 +237,8 @@ def build(models: Models):
                     live = gr.Audio(streaming=True, autoplay=True, label="the first sample, as it renders",
                                     elem_id="generate-live")
                     status = gr.Markdown(elem_id="generate-status")
-                    gallery = gr.Gallery(label="spectrograms", columns=2, elem_id="generate-spectrograms")
+                    gallery = gr.Gallery(label="spectrograms", columns=2, object_fit="contain", height="auto",
+                                         elem_id="generate-spectrograms")
                     measures = gr.Markdown(elem_id="generate-measures")
                     files = gr.File(label="WAVs and the page", file_count="multiple", elem_id="generate-files")
                     event = go.click(generate, [seconds, count, temperature, seed],
@@ -222,7 +256,8 @@ def build(models: Models):
                         c_seed = gr.Number(0, precision=0, label="seed")
                     c_go = gr.Button("Continue", variant="primary", elem_id="continue-button")
                     c_audio = gr.Audio(label="prompt + continuation", elem_id="continue-result")
-                    c_gallery = gr.Gallery(label="original and continuations", columns=2, elem_id="continue-pictures")
+                    c_gallery = gr.Gallery(label="original and continuations", columns=1, object_fit="contain",
+                                           height="auto", elem_id="continue-pictures")
                     c_status = gr.Markdown(elem_id="continue-status")
                     c_files = gr.File(label="WAVs", file_count="multiple")
                     c_go.click(continue_, [upload, offset, prompt, more, num, c_temp, c_seed],
@@ -240,7 +275,7 @@ def build(models: Models):
                     with gr.Row():
                         original = gr.Audio(label="original")
                         rebuilt = gr.Audio(label="reconstruction", elem_id="reconstruct-result")
-                    r_gallery = gr.Gallery(label="spectrograms", columns=2)
+                    r_gallery = gr.Gallery(label="spectrograms", columns=1, object_fit="contain", height="auto")
                     r_status = gr.Markdown(elem_id="reconstruct-status")
                     r_go.click(reconstruct, [r_upload, levels, r_offset, r_seconds, r_temp, r_seed],
                                [original, rebuilt, r_gallery, r_status], concurrency_id="stack")
@@ -255,7 +290,8 @@ def build(models: Models):
                     with gr.Row():
                         m_count = gr.Slider(1, APP_LIMITS.num, value=4, step=1, label="samples")
                         m_go = gr.Button("Sample", variant="primary", elem_id="musicvae-sample-button")
-                    m_gallery = gr.Gallery(label="piano rolls", columns=4, elem_id="musicvae-samples")
+                    m_gallery = gr.Gallery(label="piano rolls", columns=4, object_fit="contain", height="auto",
+                                           elem_id="musicvae-samples")
                     m_files = gr.File(label="MIDI and WAVs", file_count="multiple")
                     m_status = gr.Markdown()
                     m_go.click(notes_sample, [workdir, m_count, m_temp, m_seed], [m_gallery, m_files, m_status],
@@ -294,6 +330,8 @@ def serve(models: Models, host: str = "127.0.0.1", port: int = 7860, open_browse
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     page = build(models)
     page.queue(default_concurrency_limit=1)
+    if models.stack is not None:
+        models.warm_up()
     page.launch(server_name=host, server_port=port, max_file_size=UPLOAD_LIMIT, inbrowser=open_browser,
                 allowed_paths=[str(models.out.resolve())], prevent_thread_lock=True, quiet=True)
     return page, f"http://{host}:{port}/"

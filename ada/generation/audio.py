@@ -107,8 +107,9 @@ def sample_stack(stack_path, seconds: float, num: int, out, temperature: float |
                  seed: int = 0, chunk: int = 16000, on_audio: Callable[[int, np.ndarray], None] | None = None
                  ) -> Rendered:
     """Draw `num` pieces of `seconds` each from the stack's prior, render them to WAV and a page; at the
-    stack file's temperatures unless `temperature` is given for every model."""
-    stack = load_stack(stack_path)
+    stack file's temperatures unless `temperature` is given for every model. A loaded `Stack` may be passed for the
+    path: its samplers, compiled once, are reused (the app keeps one)."""
+    stack = stack_path if isinstance(stack_path, Stack) else load_stack(stack_path)
     temperatures = stack.temperature(temperature)
     out = Path(out)
     frames = round(seconds * SAMPLE_RATE)
@@ -324,10 +325,11 @@ def continue_piece(stack_path, input, out, *, prompt_seconds: float, seconds: fl
     """`ada continue`: `prompt_seconds` of `input` from `offset`, encoded up the stack, then `seconds`
     more sampled by the prior and every level, each primed with the prompt at its level; `num` pieces.
 
-    With the same seed, a zero-length prompt draws exactly what `ada sample` draws."""
+    With the same seed, a zero-length prompt draws exactly what `ada sample` draws. A loaded `Stack` may be passed
+    for the path, as to `sample_stack`."""
     x = read_input(input)
     start = input_start(input, x, offset, int(prompt_seconds * SAMPLE_RATE), "--prompt-seconds")
-    stack = load_stack(stack_path)
+    stack = stack_path if isinstance(stack_path, Stack) else load_stack(stack_path)
     temperatures = stack.temperature(temperature)
     out = Path(out)
     given = int(prompt_seconds * SAMPLE_RATE) // stack.hop * stack.hop  # whole top codes
