@@ -227,7 +227,8 @@ def build(models: Models):
             if models.stack is not None:
                 with gr.Tab("Generate", id="generate"):
                     with gr.Row():
-                        seconds = gr.Slider(1, APP_LIMITS.seconds, value=4, step=1, label="seconds")
+                        seconds = gr.Slider(1, APP_LIMITS.seconds, value=4, step=1, label="seconds",
+                                            elem_id="generate-seconds")
                         count = gr.Slider(1, APP_LIMITS.num, value=2, step=1, label="samples")
                         temperature = gr.Textbox("", label="temperature (empty: the stack's; T or T,T,T per model)")
                         seed = gr.Number(0, precision=0, label="seed")

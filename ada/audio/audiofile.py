@@ -171,6 +171,11 @@ class WavWriter:
         self.file.write(part)
         self.remaining -= len(part)
 
+    def abandon(self) -> None:
+        """Stop without writing: the partial file is removed (a cancelled or failed rendering leaves nothing)."""
+        self.file.close()
+        self.tmp.unlink(missing_ok=True)
+
     def close(self) -> None:
         self.file.close()
         if self.remaining:

@@ -81,13 +81,18 @@ def _write_wavs(paths: list[Path], frames: int, blocks: Iterator[np.ndarray], pr
     writers = [audiofile.WavWriter(p, frames) for p in paths]
     shapers = [Deemphasis(preemphasis) for _ in paths]
     kept = [[] for _ in paths]
-    for block in blocks:
-        for k, w in enumerate(writers):
-            decoded = shapers[k](mulaw.decode(block[k]))[: w.remaining]
-            w.write(decoded)
-            kept[k].append(decoded)
-            if on_audio is not None and len(decoded):
-                on_audio(k, decoded)
+    try:
+        for block in blocks:
+            for k, w in enumerate(writers):
+                decoded = shapers[k](mulaw.decode(block[k]))[: w.remaining]
+                w.write(decoded)
+                kept[k].append(decoded)
+                if on_audio is not None and len(decoded):
+                    on_audio(k, decoded)
+    except BaseException:  # stopped (cancelled, interrupted, failed): no partial WAV is left behind
+        for w in writers:
+            w.abandon()
+        raise
     for w in writers:
         w.close()
     return [np.concatenate(k) for k in kept]

@@ -90,3 +90,24 @@ def test_interpolate_two_midi_files_as_one_row_of_rolls_with_a_player_per_point(
     assert "to A 0." in status and (out / "musicvae-interpolate-001" / "path.png").is_file()
     assert chromium.find("#musicvae-path img")
     assert chromium.wait(lambda: chromium.players("#musicvae-players") >= 7, 30, "7 players")  # A, 5 points, B
+
+
+def test_cancel_stops_a_generate_where_it_is_and_the_next_one_runs(app):
+    chromium, out = app
+    chromium.tab("Generate")
+    before = set(out.glob("generate-*"))
+    slider = chromium.find("#generate-seconds input[type=number]")[0]  # 60 s: long enough to cancel midway
+    slider.clear()
+    slider.send_keys("60\t")
+    clicked = chromium.click("generate-button")
+    folder = chromium.wait(lambda: sorted(set(out.glob("generate-*")) - before), 60, "the job's folder")[0]
+    chromium.wait(lambda: "rendered" in chromium.text("generate-status"), 120, "the first audio")
+    chromium.click("generate-cancel")
+    # the rendering stops where it is and leaves nothing half-written (its WAVs grow under temporary names)
+    chromium.wait(lambda: not list(folder.glob(".sample-*.tmp")), 10, "the partial WAVs to go")
+    import time
+
+    time.sleep(5)  # a rendering that went on would have written more, or finished these 60 s and its page
+    assert not list(folder.glob(".sample-*.tmp")) and not list(folder.glob("sample-*.wav"))
+    assert not (folder / "samples.json").exists() and not (folder / "index.html").exists()
+    assert time.monotonic() - clicked < 120
