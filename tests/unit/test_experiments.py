@@ -76,3 +76,8 @@ def test_paper_level_1_2_has_the_appendix_sizes():
     shapes = jax.eval_shape(build_model(spec).init, jax.random.key(0), jnp.zeros((1, config.data.crop), jnp.int32))
     params = sum(x.size for x in jax.tree.leaves(shapes["params"]))
     assert 10e6 < params < 40e6  # three WaveNets of these widths
+
+
+def test_the_16_second_prior_hears_16_seconds_of_level_2_codes():
+    spec = model_spec(load(REPO / "experiments" / "tiny_prior_16s.py").get_config().model)
+    assert spec.receptive_fields()["local"] / 250 >= 16  # level-2 codes at 16,000 / 64 a second
