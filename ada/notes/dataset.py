@@ -23,7 +23,7 @@ from ada.data.mapped import MemoryMaps
 from ada.notes.kinds import KINDS, STREAM_KINDS
 
 FORMAT = "ada-notes"
-VERSION = 1
+VERSION = 2  # 2: a melody's (and a trio part's) last note is held to the bar line, as note_seq ends it
 INDEX = "index.json"
 STEPS_PER_BAR = 16
 TOKEN_DTYPE = np.dtype(np.int16)
@@ -170,7 +170,8 @@ def open_notes(root: str | os.PathLike) -> NoteDataset:
         raise NoteDatasetError(f"{root}: no readable {INDEX}; it is not a note dataset")
     if index.get("format") != FORMAT or index.get("version") != VERSION:
         raise NoteDatasetError(f"{root / INDEX}: format {index.get('format')!r} version {index.get('version')!r}, "
-                               f"expected {FORMAT!r} version {VERSION}")
+                               f"expected {FORMAT!r} version {VERSION}; build it again (`ada notes corpus` or "
+                               "`ada notes prepare` with --overwrite, or delete the folder and rerun the make target)")
     try:
         steps = int(index["bars"]) * int(index["steps_per_bar"])
         n_streams = len(index["streams"])

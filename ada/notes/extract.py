@@ -170,10 +170,11 @@ def slide(tokens: np.ndarray, bars: int) -> list[np.ndarray]:
 
 
 def melody_track(run: list[tuple[int, int, int]]) -> np.ndarray:
-    """Melody classes of one run of monophonic notes, from the bar of its first note, padded to whole bars."""
+    """Melody classes of one run of monophonic notes, from the bar of its first note, padded to whole bars; its last
+    note held to the bar line, as note_seq ends a melody."""
     first = run[0][0] // STEPS_PER_BAR * STEPS_PER_BAR
     steps = -(-(run[-1][1] - first) // STEPS_PER_BAR) * STEPS_PER_BAR
-    return melody_tokens([(s - first, e - first, p) for s, e, p in run], steps)
+    return melody_tokens([(s - first, e - first, p) for s, e, p in run], steps, final_off=False)
 
 
 def unique(windows: list[np.ndarray], streams: int, steps: int) -> np.ndarray:
@@ -271,7 +272,7 @@ def trio_windows(seq: Sequence, bars: int) -> Extraction:
                     tracks[kind, i] = drum_tokens([(n.start, n.pitch) for n in notes], part.steps)
                 else:
                     notes = [n for n in notes if MIN_PITCH <= n.pitch <= MAX_PITCH]
-                    tracks[kind, i] = melody_tokens(monophonic(notes), part.steps)
+                    tracks[kind, i] = melody_tokens(monophonic(notes), part.steps, final_off=False)
                 covers[kind, i] = _fill_gaps(_coverage(notes, total), TRIO_GAP_BARS)
         long_enough |= total >= bars
         for group in itertools.product(*[[(k, i) for i in groups[k]] for k in ("melody", "bass", "drums")]):

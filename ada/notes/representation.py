@@ -57,18 +57,21 @@ def class_pitch(cls: int) -> int | None:
     return int(cls) - FIRST_PITCH_CLASS + MIN_PITCH if cls >= FIRST_PITCH_CLASS else None
 
 
-def melody_tokens(notes: list[tuple[int, int, int]], steps: int) -> np.ndarray:
+def melody_tokens(notes: list[tuple[int, int, int]], steps: int, final_off: bool = True) -> np.ndarray:
     """Melody classes [steps] of monophonic notes (start_step, end_step, pitch), sorted and non-overlapping.
 
     A note's onset class sits at its start; a note off follows at its end unless the next note starts
-    there (a new note ends the held one) or the window ends.
+    there (a new note ends the held one) or the window ends. Without `final_off` the last note has none and
+    is held to the end, as note_seq ends a melody (Melody.from_quantized_sequence strips its final NOTE_OFF
+    before padding to the bar).
     """
     out = np.full(steps, NO_EVENT, np.int16)
-    for start, end, pitch in notes:
+    for n, (start, end, pitch) in enumerate(notes):
         if start >= steps:
             break
         out[start] = pitch_class(pitch)
-        if end < steps and out[end] == NO_EVENT:
+        last = n == len(notes) - 1 or notes[n + 1][0] >= steps
+        if end < steps and out[end] == NO_EVENT and (final_off or not last):
             out[end] = NOTE_OFF
     return out
 

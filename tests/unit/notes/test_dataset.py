@@ -32,7 +32,7 @@ def test_round_trip(tmp_path):
     assert ds.split("train").dtype == np.int16 and ds.tunes("eval").dtype == np.int32
     assert ds.examples("train") == 10 and index["splits"]["train"]["distinct_tunes"] == 4
     on_disk = json.loads((tmp_path / "d" / "index.json").read_text())
-    assert on_disk["format"] == "ada-notes" and on_disk["version"] == 1 and on_disk["steps_per_bar"] == 16
+    assert on_disk["format"] == "ada-notes" and on_disk["version"] == 2 and on_disk["steps_per_bar"] == 16
     assert on_disk["sources"] == {"files": 2}
     assert sorted(p.name for p in (tmp_path).iterdir()) == ["d"]  # no temporary directory left behind
 

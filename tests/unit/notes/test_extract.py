@@ -189,7 +189,7 @@ def test_voice_windows_stack_four_melody_streams():
 
 def test_tokens_to_midi_to_tokens(tmp_path):
     mel = melody_tokens([(0, 3, 60), (3, 4, 61), (6, 16, 72), (20, 32, 55)], 32)
-    bass = melody_tokens([(0, 16, 36), (16, 28, 38)], 32)
+    bass = melody_tokens([(0, 16, 36), (16, 28, 38)], 32, final_off=False)  # a part ends as note_seq ends it
     drums = drum_tokens([(i, 36) for i in range(0, 32, 4)] + [(i, 42) for i in range(0, 32, 2)] +
                         [(5, 38), (5, 51)], 32)
     voices = np.stack([melody_tokens([(4 * i, 4 * i + 4, 72 - 5 * v + i % 3) for i in range(8)], 32) for v in range(4)])
@@ -285,3 +285,16 @@ def test_a_parse_worker_that_dies_is_an_error_not_a_hang(tmp_path, monkeypatch):
         Path(t[2]).write_bytes(b"MThd")
     with pytest.raises(NoteDatasetError, match="parse worker died"):
         parse.parse_all(tasks, tmp_path / "cache", workers=2, progress=False)
+
+
+def test_a_melody_ends_as_note_seq_ends_it_its_last_note_held_to_the_bar_line(tmp_path):
+    # C4, D4 a beat each with a beat's rest after, then E4 for a beat and a half and nothing more. note_seq strips
+    # the final note off (Melody.from_quantized_sequence) and pads with NO_EVENT to the bar: E4 sounds to the bar line
+    path = midi(tmp_path / "end.mid", [(0, False, [(60, 0, 1), (62, 2, 3), (64, 5, 6.5)])])
+    [w] = melody_windows(read_midi(path), 2).windows
+    np.testing.assert_array_equal(w[0], classes([(0, pitch_class(60)), (4, NOTE_OFF), (8, pitch_class(62)),
+                                                 (12, NOTE_OFF), (20, pitch_class(64))]))
+    assert melody_notes(w[0]) == [(0, 4, 60), (8, 12, 62), (20, 32, 64)]
+    # inside the track every note off stays; only the last is dropped
+    assert melody_tokens([(0, 4, 60), (8, 10, 62)], 16, final_off=False).tolist() == classes(
+        [(0, pitch_class(60)), (4, NOTE_OFF), (8, pitch_class(62))], 16).tolist()
