@@ -73,7 +73,7 @@ def evaluate_notes(workdir, data=None, split: str = "eval", windows: int | None 
     model = NotesModel.load(workdir)
     trained = model.trained
     notes = open_notes(data or trained.config.data.path)
-    source = NoteWindows(notes)
+    source = NoteWindows(notes, per_tune_cap=int(trained.config.data.get("windows_per_tune", 0)))  # as it trained
     try:
         source.check_model(model.spec)
     except ValueError as e:

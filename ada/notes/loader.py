@@ -4,7 +4,10 @@ As the audio loader's crops, record i of the training stream is one window drawn
 grain's record position (saved in each checkpoint) is all a resumed run needs to see the batches an
 uninterrupted run would. With `data.transpose = k` every melody window is moved by a shift drawn
 uniformly from the ones within ±k semitones that keep all its notes on the piano (Magenta's
-NoteSequenceAugmenter for the 2-bar models: ±5); drum streams are never moved.
+NoteSequenceAugmenter for the 2-bar models: ±5); drum streams are never moved. With
+`data.windows_per_tune = k` (Magenta's max_tensors_per_notesequence: 5) each tune or file gives at most k windows:
+a fixed random k of its train windows, drawn once from the seed (as Magenta's cached dataset keeps one draw), and
+its first k eval windows.
 """
 
 from __future__ import annotations
@@ -40,24 +43,43 @@ def allowed_shifts(window: np.ndarray, kinds, limit: int) -> tuple[int, int]:
     return max(-limit, FIRST_PITCH_CLASS - int(pitched.min())), min(limit, MELODY_VOCAB - 1 - int(pitched.max()))
 
 
+def per_tune(tunes: np.ndarray, cap: int, seed: int | None = None) -> np.ndarray:
+    """The indices of the windows kept when each tune gives at most `cap` (0: all): its first `cap` in order, or,
+    with a seed, a random `cap` of them drawn once from (seed, tune) (Magenta's maybe_sample_items)."""
+    tunes = np.asarray(tunes)
+    if not cap:
+        return np.arange(len(tunes))
+    kept = []
+    for tune in np.unique(tunes):
+        mine = np.nonzero(tunes == tune)[0]
+        if len(mine) > cap:
+            mine = (np.sort(np.random.default_rng((seed, int(tune))).choice(mine, cap, replace=False))
+                    if seed is not None else mine[:cap])
+        kept.append(mine)
+    return np.sort(np.concatenate(kept)) if kept else np.zeros(0, np.int64)
+
+
 class WindowSource(grain.sources.RandomAccessDataSource):
     """Record i -> one window [S, T] of the train split, drawn (and transposed) from (seed, i)."""
 
-    def __init__(self, notes: NoteDataset, seed: int, transpose: int, split: str = "train"):
+    def __init__(self, notes: NoteDataset, seed: int, transpose: int, split: str = "train", per_tune_cap: int = 0):
         self.notes, self.seed, self.transpose, self.split = notes, seed, transpose, split
         self.kinds = [s["kind"] for s in notes.streams]
-        self.count = notes.examples(split)
+        self.cap = per_tune_cap
+        self.kept = per_tune(notes.tunes(split), per_tune_cap, seed)
+        self.count = len(self.kept)
 
     def __len__(self) -> int:
         return RECORDS
 
     def __repr__(self) -> str:  # grain checks a restored state against this
         return (f"WindowSource({self.notes.root.resolve()}, split={self.split}, seed={self.seed}, "
-                f"transpose={self.transpose}, windows={self.count})")
+                f"transpose={self.transpose}, windows={self.count}"
+                + (f", per tune={self.cap})" if self.cap else ")"))
 
     def __getitem__(self, record: int) -> np.ndarray:
         rng = np.random.default_rng((self.seed, int(record)))
-        window = np.array(self.notes.split(self.split)[int(rng.integers(self.count))], np.int32)
+        window = np.array(self.notes.split(self.split)[int(self.kept[rng.integers(self.count)])], np.int32)
         if self.transpose:
             low, high = allowed_shifts(window, self.kinds, self.transpose)
             window = transpose_window(window, self.kinds, int(rng.integers(low, high + 1)))
@@ -67,12 +89,13 @@ class WindowSource(grain.sources.RandomAccessDataSource):
 class NoteWindows:
     """MusicVAE's answer to `spec.training_data(config)` (see ada.data.loader.AudioCrops for the protocol)."""
 
-    def __init__(self, notes: NoteDataset, transpose: int = 0):
-        self.notes, self.transpose = notes, transpose
+    def __init__(self, notes: NoteDataset, transpose: int = 0, per_tune_cap: int = 0):
+        self.notes, self.transpose, self.cap = notes, transpose, per_tune_cap
 
     @classmethod
     def open(cls, config, spec=None) -> NoteWindows:
-        return cls(open_notes(config.data.path), int(config.data.get("transpose", 0)))
+        return cls(open_notes(config.data.path), int(config.data.get("transpose", 0)),
+                   int(config.data.get("windows_per_tune", 0)))
 
     @property
     def steps_per_example(self) -> int:
@@ -98,18 +121,18 @@ class NoteWindows:
 
     def train_batches(self, *, batch_size: int, seed: int, workers: int = 0,
                       shard: tuple[int, int] | None = None) -> grain.DataLoader:
-        return grain_batches(WindowSource(self.notes, seed, self.transpose), batch_size=batch_size, seed=seed,
-                             workers=workers, shard=shard)
+        return grain_batches(WindowSource(self.notes, seed, self.transpose, per_tune_cap=self.cap),
+                             batch_size=batch_size, seed=seed, workers=workers, shard=shard)
 
     def eval_batches(self, *, batch_size: int, max_examples: int | None, split: str = "eval",
                      shard: tuple[int, int] | None = None) -> Iterator[dict]:
-        """The split's windows in order (spread over the split when more than `max_examples`), padded rows
-        masked: {"tokens": [B, S, T], "mask": [B]}."""
+        """The split's windows in order (each tune's first `windows_per_tune`; spread over the split when more
+        than `max_examples`), padded rows masked: {"tokens": [B, S, T], "mask": [B]}."""
         index, count = shard or process_shard()
         windows = self.notes.split(split)
-        chosen = list(range(len(windows)))
+        chosen = [int(k) for k in per_tune(self.notes.tunes(split), self.cap)]
         if max_examples and len(chosen) > max_examples:
-            chosen = [i * len(windows) // max_examples for i in range(max_examples)]
+            chosen = [chosen[i * len(chosen) // max_examples] for i in range(max_examples)]
         chosen += [None] * (-len(chosen) % (count * batch_size))
         chosen = chosen[index::count]
         for i in range(0, len(chosen), batch_size):

@@ -132,8 +132,9 @@ def musicvae(data: str, *, streams: str = "melody", bars: int, encoder, decoder,
     about 95 GiB of temporaries, more than an 80 GB GPU holds."""
     c = base_config("musicvae")
     # a window of `bars` bars is the example: data.crop is its length in steps, data.eval_crops the eval windows
+    # windows_per_tune: Magenta's max_tensors_per_notesequence (5): a tune or file gives at most 5 windows
     c.data = dict(path=data, crop=bars * 16, batch_size=batch_size, workers=0, eval_crops=2048, eval_batch_size=256,
-                  transpose=transpose)
+                  transpose=transpose, windows_per_tune=5)
     c.model = ml_collections.ConfigDict(dict(
         kind="musicvae", vocab=90, streams=streams, bars=bars, steps_per_bar=16, encoder=tuple(encoder),
         decoder=tuple(decoder), decoder_type=decoder_type, z=z, free_bits=float(free_bits), max_beta=float(max_beta),

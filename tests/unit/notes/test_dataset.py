@@ -92,3 +92,31 @@ def test_missing_and_damaged_are_one_clear_error(tmp_path):
     with pytest.raises(NoteDatasetError, match="no split 'valid'"):
         write(tmp_path / "e")
         open_notes(tmp_path / "e").split("valid")
+
+
+def test_each_tune_gives_at_most_its_cap_of_windows_as_magenta_samples_them():
+    from ada.notes.loader import per_tune
+
+    tunes = np.array([0] * 12 + [1] * 3 + [2] * 7)
+    assert per_tune(tunes, 0).tolist() == list(range(22))  # no cap: every window
+    first = per_tune(tunes, 5)  # eval: each tune's first 5
+    assert first.tolist() == [0, 1, 2, 3, 4, 12, 13, 14, 15, 16, 17, 18, 19]
+    drawn = per_tune(tunes, 5, seed=3)  # train: a random 5 of each, the same for the same seed
+    assert np.bincount(tunes[drawn]).tolist() == [5, 3, 5] and per_tune(tunes, 5, seed=3).tolist() == drawn.tolist()
+    assert per_tune(tunes, 5, seed=4).tolist() != drawn.tolist()
+
+
+def test_training_draws_only_the_capped_windows_and_eval_sweeps_each_tunes_first(tmp_path):
+    from ada.notes.loader import NoteWindows, WindowSource
+
+    x, _ = windows(15)
+    tunes = np.array([0] * 12 + [1] * 3, np.int32)
+    write_notes(tmp_path / "d", kind="melody", bars=2, streams=[stream("melody", "melody")],
+                splits={"train": (x, tunes), "eval": (x, tunes)}, sources={"files": 2})
+    notes = open_notes(tmp_path / "d")
+    source = WindowSource(notes, seed=0, transpose=0, per_tune_cap=5)
+    seen = {np.asarray(source[r]).tobytes() for r in range(300)}
+    assert len(seen) == 8  # 5 of tune 0's 12, and tune 1's 3
+    swept = np.concatenate([b["tokens"][b["mask"] > 0] for b in NoteWindows(notes, per_tune_cap=5).eval_batches(
+        batch_size=4, max_examples=None, shard=(0, 1))])
+    np.testing.assert_array_equal(swept, x[[0, 1, 2, 3, 4, 12, 13, 14]])
