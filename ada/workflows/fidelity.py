@@ -93,8 +93,17 @@ def _spread(workdir: Path) -> dict:
     if len(found) < 2:
         return {}
     gaps = np.array([x["harmonic_contrast_gap_db"] for x in found])
-    return {"contrast_gap_se": round(float(gaps.std() / np.sqrt(len(gaps) - 1)), 3), "excerpts": len(gaps),
-            "contrast_gap_bands_db": [round(float(np.mean([x[band] for x in found])), 2) for band in CONTRAST_GAPS[1:]]}
+    point = {"contrast_gap_se": round(float(gaps.std() / np.sqrt(len(gaps) - 1)), 3), "excerpts": len(gaps),
+             "contrast_gap_bands_db": [round(float(np.mean([x[band] for x in found])), 2)
+                                       for band in CONTRAST_GAPS[1:]]}
+    wavs = sorted(path.parent.glob("reconstruction-*.wav"))
+    if wavs:  # on one scale for every candidate, whatever its μ-law: beside the renders' own (the ceiling table)
+        import soundfile as sf
+
+        from ada.listening.measures import harmonic_contrast
+
+        point["contrast_db"] = round(float(np.nanmean([harmonic_contrast(sf.read(w)[0]).mean() for w in wavs])), 2)
+    return point
 
 
 def read_curve(workdir: Path) -> list[dict]:
@@ -115,16 +124,17 @@ def fidelity_table(runs: Path, candidates, heldout: Path) -> str:
              "contrast its reconstructions (one 4-s excerpt of each work, at temperature 1) lost against their "
              "originals, in dB: the mean of the octave bands 100 Hz–3.2 kHz ± its standard error over the excerpts "
              "(their count), then each band. The target: at most 2 dB in every band. A `_pe` candidate's originals "
-             "are its own μ-law round trip, pre-emphasised and de-emphasised.", "",
-             f"| candidate | hours | step | eval NLL | contrast lost (dB) | {' | '.join(bands)} |",
-             "|---|---|---|---|---|" + "---|" * len(bands)]
+             "are its own μ-law round trip, pre-emphasised and de-emphasised, so the last column, the reconstructions' "
+             "own contrast, compares every candidate on one scale (the renders': the table below).", "",
+             f"| candidate | hours | step | eval NLL | contrast lost (dB) | {' | '.join(bands)} | contrast (dB) |",
+             "|---|---|---|---|---|" + "---|" * len(bands) + "---|"]
     for name in candidates:
         for p in read_curve(Path(runs) / name):
             spread = f" ± {p['contrast_gap_se']:.2f} ({p['excerpts']})" if "contrast_gap_se" in p else ""
             by_band = p.get("contrast_gap_bands_db") or [None] * len(bands)
             lines.append(f"| {name} | {p['train_hours']:.2f} | {p['step']} | {f(p['eval_nll'], '.3f')} "
                          f"| {f(p['contrast_gap_db'], '.1f')}{spread} | "
-                         + " | ".join(f(b, ".1f") for b in by_band) + " |")
+                         + " | ".join(f(b, ".1f") for b in by_band) + f" | {f(p.get('contrast_db'), '.1f')} |")
     ceiling = mulaw_ceiling(heldout)
     if ceiling:
         lines += ["", "What 8-bit μ-law itself loses: the harmonic contrast (dB) of the same excerpts of the held-out "

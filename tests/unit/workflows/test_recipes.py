@@ -203,10 +203,21 @@ def test_each_fidelity_round_trains_evaluates_and_adds_a_point_to_each_curve(tmp
                 bands = [n for n in CONTRAST_GAPS[1:]]  # one excerpt per held-out work: 7, 7.5 and 8 dB lost
                 (found / "reconstructions.json").write_text(json.dumps({"excerpts": [
                     {"harmonic_contrast_gap_db": g, **{b: g + k for k, b in enumerate(bands)}} for g in (7, 7.5, 8)]}))
+                shutil.copy(tmp_path / "tone.wav", found / "reconstruction-00.wav")
             else:
                 assert timeout_minutes == 30 and "--noprogress" in args
             return 0
 
+    import shutil
+
+    import soundfile as sf
+
+    from ada.listening.measures import harmonic_contrast
+
+    t = np.arange(32000) / 16000
+    tone = 0.5 * sum(np.sin(2 * np.pi * 220 * k * t) / k for k in range(1, 12))
+    sf.write(tmp_path / "tone.wav", tone, 16000)
+    heard = f"{harmonic_contrast(sf.read(tmp_path / 'tone.wav')[0]).mean():.1f}"  # the reconstructions' own contrast
     for name in ("tiny", "rf1024"):
         (runs / name).mkdir(parents=True)
     table = tmp_path / "table.md"
@@ -217,8 +228,8 @@ def test_each_fidelity_round_trains_evaluates_and_adds_a_point_to_each_curve(tmp
     assert [p["train_hours"] for p in fidelity.read_curve(runs / "rf1024")] == [0.5, 0.5]
     rows = [line for line in table.read_text().splitlines() if line.startswith("| rf1024 |")]
     # the mean ± its standard error over the excerpts (sd 0.41 / sqrt(2)), their count, and each band's mean
-    assert rows == ["| rf1024 | 0.50 | 100 | 2.500 | 7.5 ± 0.29 (3) | 7.5 | 8.5 | 9.5 | 10.5 | 11.5 |",
-                    "| rf1024 | 0.50 | 200 | 2.500 | 7.5 ± 0.29 (3) | 7.5 | 8.5 | 9.5 | 10.5 | 11.5 |"]
+    assert rows == [f"| rf1024 | 0.50 | 100 | 2.500 | 7.5 ± 0.29 (3) | 7.5 | 8.5 | 9.5 | 10.5 | 11.5 | {heard} |",
+                    f"| rf1024 | 0.50 | 200 | 2.500 | 7.5 ± 0.29 (3) | 7.5 | 8.5 | 9.5 | 10.5 | 11.5 | {heard} |"]
     fidelity.record_point(runs / "rf1024")  # the same step again adds nothing
     assert len(fidelity.read_curve(runs / "rf1024")) == 2
 
