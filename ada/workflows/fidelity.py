@@ -118,7 +118,7 @@ def fidelity_table(runs: Path, candidates, heldout: Path) -> str:
 
     bands = [f"{lo / 1000:g}–{hi / 1000:g}k" for lo, hi in CONTRAST_BANDS]
     lines = ["# Level-1 fidelity study", "",
-             f"Written by `ada sweep fidelity --sweep-runs {runs}` (ada/workflows/fidelity.py); do not edit. Each row "
+             f"Written by `ada sweep fidelity` (ada/workflows/fidelity.py; its runs in {runs}); do not edit. Each row "
              f"is one round: the candidate (experiments/level1_study.py) after that many hours of training (wall "
              f"time of its steps on this machine), its eval NLL on the held-out works ({heldout}) and the harmonic "
              "contrast its reconstructions (one 4-s excerpt of each work, at temperature 1) lost against their "
