@@ -66,8 +66,14 @@ def fidelity(run: Runner, runs: Path, data: Path, heldout: Path, candidates=CAND
             record_point(workdir)
     run.log.append(f"table {table}")
     if not run.dry_run:
-        write_text(table, fidelity_table(runs, candidates, heldout))
+        write_text(table, fidelity_table(runs, studied(runs), heldout))
     return table
+
+
+def studied(runs: Path) -> list[str]:
+    """Every candidate with a curve under `runs`, in the study's order: a round over some of them keeps the
+    others' rows in the table."""
+    return [name for name in CANDIDATES if read_curve(Path(runs) / name)]
 
 
 def record_point(workdir: Path) -> dict:

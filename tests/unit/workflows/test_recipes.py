@@ -232,6 +232,9 @@ def test_each_fidelity_round_trains_evaluates_and_adds_a_point_to_each_curve(tmp
                     f"| rf1024 | 0.50 | 200 | 2.500 | 7.5 ± 0.29 (3) | 7.5 | 8.5 | 9.5 | 10.5 | 11.5 | {heard} |"]
     fidelity.record_point(runs / "rf1024")  # the same step again adds nothing
     assert len(fidelity.read_curve(runs / "rf1024")) == 2
+    fidelity.fidelity(run, runs, data, heldout, ("rf1024",), minutes=30, table=table)  # one candidate's round
+    assert [line.split(" | ")[0] for line in table.read_text().splitlines() if line.startswith("| tiny ")] == [
+        "| tiny"] * 2  # keeps the other's rows
 
 
 def test_a_noise_shaped_candidate_trains_and_is_measured_on_its_own_preparation_of_the_same_works(tmp_path):
