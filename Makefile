@@ -34,7 +34,7 @@ OFFSET ?= 0
 PROMPT ?= 4
 ADA := $(BIN)/ada
 
-.PHONY: setup system-deps lint test test-unit data data-full notes-data notes-chorales clean train-level1 \
+.PHONY: setup system-deps lint test test-unit data data-full notes-data notes-chorales shipped-musicvae-pages clean train-level1 \
         encode-level1 train-level2 encode-level2 train-level2-pbt train-prior stack sample reconstruct continue listen \
         demo reproduce-small reproduce-musicvae bench bench-gpu profile data-medium listen-stack \
         shipped-pages help figures data-heldout app app-screenshots
@@ -184,8 +184,8 @@ continue: setup
 
 # Listening pages, no training: from the shipped stack, or from a stack file named with STACK=... (samples,
 # reconstructions of $(DATA)'s eval split, a continuation).
-## listening pages of the shipped stack (or of STACK=FILE), no training
-listen: $(if $(filter command line,$(origin STACK)),listen-stack,shipped-pages)
+## listening pages of the shipped stack (or of STACK=FILE) and of the shipped MusicVAEs, no training
+listen: $(if $(filter command line,$(origin STACK)),listen-stack,shipped-pages) shipped-musicvae-pages
 
 listen-stack: setup $(DATA)/index.json
 	@test -f $(STACK) || { echo "error: no stack file $(STACK); name one (make listen STACK=FILE) or build the tiny stack with make demo"; exit 1; }
@@ -203,6 +203,16 @@ shipped-pages: setup
 	  --seconds $(SECONDS) --num 2 --out $(OUT)/shipped/continuations
 	@echo; for page in samples reconstructions continuations; do \
 	  echo "Listen (shipped stack): $(abspath $(OUT))/shipped/$$page/index.html"; done
+
+# The shipped MusicVAEs (pretrained/musicvae/NAME, each with its MODEL_CARD.md): samples and a path between the two
+# examples that ship with each, no training and no data.
+SHIPPED_MUSICVAE := $(patsubst %/params.npz,%,$(wildcard $(SHIPPED)/musicvae/*/params.npz))
+shipped-musicvae-pages: setup
+	@for m in $(SHIPPED_MUSICVAE); do n=$$(basename $$m); \
+	  $(ADA) notes sample --workdir $$m --num 8 --out $(OUT)/shipped/musicvae/$$n/samples && \
+	  $(ADA) notes interpolate --workdir $$m --from $$m/examples/a.mid --to $$m/examples/b.mid \
+	    --out $(OUT)/shipped/musicvae/$$n/interpolation || exit 1; \
+	  echo "Listen (MusicVAE $$n): $(abspath $(OUT))/shipped/musicvae/$$n/samples/index.html"; done
 
 # The whole pipeline: first the shipped stack's pages, then the tiny stack trained from scratch, ending with its pages.
 ## the shipped stack's pages, then a tiny stack trained from scratch and its pages

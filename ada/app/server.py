@@ -193,6 +193,9 @@ def build(models: Models):
 
     def notes_interpolate(workdir, a, b, steps, temperature, seed):
         try:
+            shipped = Path(workdir) / "examples"  # an exported model's two examples, where nothing is uploaded
+            if a is None and b is None and (shipped / "a.mid").is_file():
+                a, b = shipped / "a.mid", shipped / "b.mid"
             if a is None or b is None:
                 raise ValueError("upload two MIDI files, A and B")
             folder = models.folder("musicvae-interpolate")
@@ -297,7 +300,7 @@ def build(models: Models):
                     m_status = gr.Markdown()
                     m_go.click(notes_sample, [workdir, m_count, m_temp, m_seed], [m_gallery, m_files, m_status],
                                concurrency_id="musicvae")
-                    gr.Markdown("### Interpolate")
+                    gr.Markdown("### Interpolate (with no upload: the model's two examples)")
                     with gr.Row():
                         a = gr.File(label="A (MIDI)", file_types=[".mid", ".midi"], elem_id="musicvae-a")
                         b = gr.File(label="B (MIDI)", file_types=[".mid", ".midi"], elem_id="musicvae-b")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from ada.cli.arguments import UsageError, count, writable_dir
@@ -13,6 +14,8 @@ def cmd_app(args) -> int:
     if stack is not None and not stack.is_file():
         raise UsageError(f"--stack {stack}: no such stack file (make demo fetches the shipped one; --no-stack for "
                          "MusicVAEs alone)")
+    if not args.musicvae:  # the shipped MusicVAEs, where there are any
+        args.musicvae = [str(p.parent) for p in sorted(Path(args.shipped_musicvae).glob("*/params.npz"))]
     for workdir in args.musicvae:
         if not (Path(workdir) / "config.json").is_file():
             raise UsageError(f"--musicvae {workdir}: not a trained MusicVAE workdir (no config.json)")
@@ -41,7 +44,9 @@ def add_app(sub) -> None:
     p.add_argument("--stack", default="pretrained/stack.json", help="stack file (default: the shipped stack)")
     p.add_argument("--no-stack", action="store_true", help="serve MusicVAEs alone")
     p.add_argument("--musicvae", action="append", default=[], metavar="WORKDIR",
-                   help="a trained MusicVAE workdir (repeat for more)")
+                   help="a trained MusicVAE workdir or exported folder (repeat for more; default: every MusicVAE "
+                   "in --shipped-musicvae)")
+    p.add_argument("--shipped-musicvae", default="pretrained/musicvae", help=argparse.SUPPRESS)
     p.add_argument("--out", default="listen/app", help="where every result is written, as the CLI writes it")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: this machine only)")
     p.add_argument("--port", type=count, default=7860)

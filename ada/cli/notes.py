@@ -123,6 +123,18 @@ def cmd_notes_eval(args) -> int:
     return 0
 
 
+def cmd_notes_export(args) -> int:
+    writable_dir(Path(args.out).parent, "--out's folder")
+    from ada.evaluation.notes_card import notes_card
+    from ada.generation.export import export_notes_model
+
+    out = export_notes_model(args.workdir, Path(args.out), args.dtype, args.overwrite, data=args.data)
+    card = notes_card(out, args.hardware, data=args.data)
+    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+    print(f"exported {args.workdir} to {out} ({size / 2**20:.1f} MiB, {args.dtype}); model card: {card}")
+    return 0
+
+
 def _add_notes_data_commands(nsub) -> None:
     """`ada notes corpus | prepare | info`: note datasets for MusicVAE."""
     p = nsub.add_parser("corpus", help="the built-in note corpus: music21's folk tunes (melody) or Bach chorales "
@@ -203,6 +215,16 @@ def _add_notes_model_commands(nsub) -> None:
                    help="also latent against data-space interpolation between PAIRS pairs of eval windows: Hamming "
                    "distance to the endpoints and naturalness under a 3-gram model of the train windows")
     p.set_defaults(func=cmd_notes_eval)
+
+    p = nsub.add_parser("export", help="a trained MusicVAE -> a folder that ships: parameters, config, attribute "
+                        "vectors, two example MIDI files and MODEL_CARD.md measured on the exported parameters")
+    p.add_argument("--workdir", required=True, help="a trained MusicVAE workdir")
+    p.add_argument("--out", required=True, help="the folder to write (e.g. pretrained/musicvae/NAME)")
+    p.add_argument("--dtype", choices=("bfloat16", "float32"), default="bfloat16", help="storage of float parameters")
+    p.add_argument("--data", default=None, help="note dataset measured on (default: the training data)")
+    p.add_argument("--hardware", default="2 CPU cores, no accelerator", help="where it was trained, for the card")
+    p.add_argument("--overwrite", action="store_true", help="replace a model already exported to --out")
+    p.set_defaults(func=cmd_notes_export)
 
 
 def register(sub) -> None:

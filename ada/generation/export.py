@@ -1,4 +1,4 @@
-"""A trained stack as it ships: each model's config and Polyak parameters, compact, nothing else.
+"""A trained stack, or a MusicVAE, as it ships: each model's config and Polyak parameters, compact.
 
 `ada export --stack S --out DIR` writes DIR/level1/, DIR/level2/, ..., DIR/prior/ (each an exported member,
 `ada.training.member`) and DIR/stack.json naming them.
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+
+import numpy as np
 
 from ada.data.atomic import write_json
 from ada.training.config import ConfigError
@@ -42,3 +44,36 @@ def _is_itself(member, folder: Path, record: dict, dtype: str) -> bool:
     again would change nothing."""
     return (is_exported(member.workdir) and Path(member.workdir).resolve() == folder.resolve()
             and record.get("dtype") == dtype)
+
+
+EXAMPLES = ("a.mid", "b.mid")  # in a shipped MusicVAE's examples/: the ends of the path `make listen` draws
+
+
+def export_notes_model(workdir, out: Path, dtype: str = "bfloat16", overwrite: bool = False, data=None) -> Path:
+    """A trained MusicVAE as it ships, in `out`: its config and parameters (an exported member, which every
+    `ada notes` command reads as it reads a workdir), its attribute vectors (so that `ada notes attribute`
+    needs no data) and two eval windows of its data as MIDI (examples/a.mid, b.mid: something to interpolate
+    between with nothing else at hand). Returns `out`."""
+    from ada.generation.notes import NotesModel, attribute_vectors
+    from ada.notes.dataset import open_notes
+    from ada.notes.midi import tokens_to_midi
+    from ada.training import checkpoint
+
+    out = Path(out)
+    if is_exported(out) and not overwrite:
+        raise ConfigError(f"{out}: already holds an exported model; pass --overwrite to replace it")
+    trained = checkpoint.load(workdir)
+    model = NotesModel(Path(workdir), trained)  # checks it is a MusicVAE before anything is written
+    notes = open_notes(data or trained.config.data.path)
+    staging = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    save_member(trained, staging, dtype)
+    shipped = NotesModel.load(staging)  # the stored parameters: the vectors and the card describe what ships
+    attribute_vectors(shipped, data)
+    held = notes.split("eval")
+    (staging / "examples").mkdir()
+    for name, index in zip(EXAMPLES, (0, len(held) // 2), strict=True):  # two tunes apart: the split is by tune
+        tokens_to_midi(np.asarray(held[index]), model.kind, staging / "examples" / name)
+    shutil.rmtree(out, ignore_errors=True)
+    staging.rename(out)
+    return out

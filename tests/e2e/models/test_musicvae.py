@@ -119,3 +119,37 @@ def test_an_interpolation_is_one_row_of_rolls_and_every_point_plays_in_chromium(
         assert (tmp_path / "i" / midi).stat().st_size > 0
     run_ada("notes", "sample", "--workdir", workdir, "--num", 4, "--out", tmp_path / "s")
     assert "flex-wrap:wrap" in (tmp_path / "s" / "index.html").read_text()  # samples: a grid
+
+
+@pytest.mark.slow
+def test_an_exported_musicvae_ships_what_every_notes_command_needs_and_a_card_measured_on_itself(trained, tmp_path):
+    from ada.evaluation.notes import evaluate_notes
+
+    data, workdir = trained
+    out = tmp_path / "shipped" / "melody"
+    proc = run_ada("notes", "export", "--workdir", workdir, "--out", out, "--dtype", "float32")
+    assert "model card" in proc.stdout
+    assert {p.name for p in out.iterdir()} == {"params.npz", "config.json", "member.json", "examples",
+                                               "attribute-vectors-60.npz", "MODEL_CARD.md", "measures.json"}
+    assert not list(out.parent.glob(".*"))  # no staging folder left
+    # float32: the exported model scores exactly as the workdir does, and the card says what it measured
+    measures = json.loads((out / "measures.json").read_text())
+    assert measures["eval"]["sampled_accuracy"] == pytest.approx(evaluate_notes(workdir).sampled_accuracy, abs=1e-6)
+    card = (out / "MODEL_CARD.md").read_text()
+    assert f"| {measures['eval']['teacher_forced_accuracy']:.3f} | {measures['eval']['sampled_accuracy']:.3f} |" in card
+    assert len(measures["attributes"]["matrix"]) == 5 and len(measures["interpolation"]["rows"]) == 7
+    # with no data at hand (the dataset moved away), the commands run from the folder alone
+    moved = data.with_name("gone")
+    data.rename(moved)
+    try:
+        run_ada("notes", "interpolate", "--workdir", out, "--from", out / "examples" / "a.mid", "--to",
+                out / "examples" / "b.mid", "--steps", 3, "--out", tmp_path / "i")
+        run_ada("notes", "attribute", "--workdir", out, "--input", out / "examples" / "a.mid", "--attribute",
+                "note_density", "--amounts", "0,1", "--out", tmp_path / "at")
+    finally:
+        moved.rename(data)
+    assert (tmp_path / "i" / "path.png").stat().st_size > 0 and (tmp_path / "at" / "index.html").is_file()
+    # an export is not replaced unless asked
+    proc = run_ada("notes", "export", "--workdir", workdir, "--out", out, check=False)
+    assert proc.returncode != 0 and proc.stderr.strip().splitlines()[-1].startswith("error:")
+    assert "--overwrite" in proc.stderr and (out / "MODEL_CARD.md").read_text() == card
