@@ -63,7 +63,7 @@ def notes_card(folder: Path, hardware: str, data=None, windows: int = 2048, pair
              f"Config: `config.json` beside `params.npz`; trained with `{member.get('source', '?')}`'s "
              "command line (its config.json holds every setting).", "",
              "## Reconstruction (the paper's Table 1)", "",
-             f"On the eval split, z drawn from the posterior; sampled accuracy as Magenta scores it (the argmax of "
+             "On the eval split, z drawn from the posterior; sampled accuracy as Magenta scores it (the argmax of "
              "each step given the decoder's own fed-back draws); draw accuracy, ours, the share of temperature-1 "
              "draws equal to the truth.", "", table([row]).rstrip(), "",
              "## Interpolation (the paper's section 5.2)", "",
