@@ -2,6 +2,7 @@
 interpolate two MIDI files; every result also written as the CLI writes it."""
 
 import json
+import re
 import socket
 
 import pytest
@@ -93,6 +94,7 @@ def test_interpolate_two_midi_files_as_one_row_of_rolls_with_a_player_per_point(
 
 
 def test_cancel_stops_a_generate_where_it_is_and_the_next_one_runs(app):
+    """A second user who presses Generate meanwhile waits in the queue with its place shown, then runs."""
     chromium, out = app
     chromium.tab("Generate")
     before = set(out.glob("generate-*"))
@@ -102,7 +104,16 @@ def test_cancel_stops_a_generate_where_it_is_and_the_next_one_runs(app):
     clicked = chromium.click("generate-button")
     folder = chromium.wait(lambda: sorted(set(out.glob("generate-*")) - before), 60, "the job's folder")[0]
     chromium.wait(lambda: "rendered" in chromium.text("generate-status"), 120, "the first audio")
-    chromium.click("generate-cancel")
+    second = browser.AppBrowser(chromium.driver.current_url)  # another user, one job per model at a time
+    try:
+        second.click("generate-button")
+        place = second.wait(lambda: re.search(r"queue: \d+/\d+", second.find("body")[0].text), 60,
+                            "the second job's place in the queue")
+        assert place.group(0) == "queue: 1/1"
+        chromium.click("generate-cancel")
+        assert "written to" in second.wait_text("generate-status", "written to", 180)  # it ran once the first stopped
+    finally:
+        second.close()
     # the rendering stops where it is and leaves nothing half-written (its WAVs grow under temporary names)
     chromium.wait(lambda: not list(folder.glob(".sample-*.tmp")), 10, "the partial WAVs to go")
     import time
