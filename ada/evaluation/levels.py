@@ -16,6 +16,7 @@ from ada.generation.audio import CONTRAST_GAPS, excerpts_from, reconstruct
 from ada.generation.stack import level_stack
 from ada.nn.quantise import usage_stats
 from ada.training import checkpoint
+from ada.training.config import ConfigError
 from ada.training.evaluator import Evaluator
 
 
@@ -109,11 +110,21 @@ def markdown_row(r: Evaluation) -> str:
 
 
 def evaluate_all(workdirs, data, out=None, **options) -> str:
-    """Evaluate each workdir (its eval.json beside it), write OUT.json and OUT.md; returns the table."""
+    """Evaluate each workdir (its eval.json beside it), write OUT.json and OUT.md; returns the table.
+
+    An exported model folder (what ships) is left as it is: its reconstructions go to OUT-NAME/ and its
+    figures only to OUT.json, so it needs an OUT."""
+    from ada.training.member import is_exported
+
     rows = []
     for workdir in workdirs:
-        result = evaluate(workdir, data, **options)
-        write_json(Path(workdir) / "eval.json", result.to_dict())
+        exported = is_exported(workdir)
+        if exported and not out:
+            raise ConfigError(f"{workdir}: an exported model, which ada eval leaves as it is; name --out for what "
+                              "it writes")
+        result = evaluate(workdir, data, out=Path(f"{out}-{Path(workdir).name}") if exported else None, **options)
+        if not exported:
+            write_json(Path(workdir) / "eval.json", result.to_dict())
         rows.append(result)
     table = TABLE_HEADER + "\n" + "\n".join(markdown_row(r) for r in rows) + "\n"
     if out:

@@ -59,6 +59,21 @@ def test_a_bfloat16_export_rounds_each_parameter_once_and_is_smaller(micro_stack
     assert "| level 1 |" in card and "| prior |" in card and f"| {original.step} |" in card
 
 
+
+def test_eval_of_an_exported_level_leaves_the_shipped_folder_as_it_is(micro_stack, piano, tmp_path):
+    out = tmp_path / "shipped"
+    run_ada("export", "--stack", micro_stack, "--out", out)
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    args = ("eval", "--workdir", out / "level1", "--data", piano, "--crops", 4, "--excerpts", 1, "--samples", 1,
+            "--seconds", 0.25)
+    proc = run_ada(*args, check=False)
+    assert proc.returncode != 0 and "name --out" in proc.stderr.strip().splitlines()[-1]
+    run_ada(*args, "--out", tmp_path / "table")
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    assert json.loads((tmp_path / "table.json").read_text())[0]["eval_nll"] > 0
+    assert (tmp_path / "table-level1" / "reconstructions" / "sample-0" / "index.html").is_file()
+
+
 def test_an_export_never_replaces_one_without_being_asked(micro_stack, tmp_path):
     out = tmp_path / "shipped"
     run_ada("export", "--stack", micro_stack, "--out", out)
