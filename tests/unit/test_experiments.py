@@ -81,3 +81,16 @@ def test_paper_level_1_2_has_the_appendix_sizes():
 def test_the_16_second_prior_hears_16_seconds_of_level_2_codes():
     spec = model_spec(load(REPO / "experiments" / "tiny_prior_16s.py").get_config().model)
     assert spec.receptive_fields()["local"] / 250 >= 16  # level-2 codes at 16,000 / 64 a second
+
+
+def test_the_shipped_musicvaes_fit_in_20_mb_in_bfloat16():
+    module = load(REPO / "experiments" / "musicvae_shipped.py")
+    total = 0
+    for name in module.ARGUMENTS:
+        config = module.get_config(name)
+        spec = model_spec(config.model)
+        shapes = jax.eval_shape(build_model(spec).init, jax.random.key(0), spec.example(config))
+        total += sum(x.size for x in jax.tree.leaves(shapes))
+    assert 2 * total < 20e6, total
+    with pytest.raises(ValueError, match="musicvae_shipped.py:trio: choose one of folk_2bar"):
+        module.get_config("trio")
