@@ -2,7 +2,7 @@
 
 Clicks Generate (4 s, 2 samples) three times and records the time from each click to the first sound reaching
 the player (the first includes compiling the samplers), continues the shipped excerpt, reconstructs it, and
-with `--musicvae WORKDIR` samples and interpolates; a screenshot of each tab goes to OUT/app-TAB.png and the
+interpolates with the first MusicVAE (`--musicvae WORKDIR`, else the shipped ones) between its examples; a screenshot of each tab goes to OUT/app-TAB.png and the
 timings to docs/results/app-first-sound.md (a generated file).
 """
 
@@ -33,11 +33,13 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--stack", default="pretrained/stack.json")
     p.add_argument("--musicvae", action="append", default=[])
-    p.add_argument("--midi", nargs=2, help="two MIDI files to interpolate (with --musicvae)")
+    p.add_argument("--midi", nargs=2, help="two MIDI files to interpolate (default: a shipped model's examples)")
     p.add_argument("--out", default="docs/images")
     p.add_argument("--clicks", type=int, default=3)
     args = p.parse_args(argv)
     stack, out = Path(args.stack), Path(args.out)
+    if not args.musicvae:  # the shipped MusicVAEs, as `ada app` serves them
+        args.musicvae = [str(p.parent) for p in sorted((stack.parent / "musicvae").glob("*/params.npz"))]
     results = Path(tempfile.mkdtemp(prefix="ada-app-"))
     page, address = serve(Models(stack, [Path(w) for w in args.musicvae], results, stack.parent / "excerpt.flac"),
                           port=_port())
@@ -57,10 +59,11 @@ def main(argv=None) -> int:
         chromium.click("reconstruct-button")
         chromium.wait_text("reconstruct-status", "written to")
         chromium.screenshot(out / "app-reconstruct.png")
-        if args.musicvae and args.midi:
+        if args.musicvae and (args.midi or (Path(args.musicvae[0]) / "examples").is_dir()):
             chromium.tab("MusicVAE")
-            chromium.upload("musicvae-a", Path(args.midi[0]))
-            chromium.upload("musicvae-b", Path(args.midi[1]))
+            if args.midi:  # else the model's two examples
+                chromium.upload("musicvae-a", Path(args.midi[0]))
+                chromium.upload("musicvae-b", Path(args.midi[1]))
             chromium.click("musicvae-interpolate-button")
             chromium.wait_text("musicvae-interpolate-status", "written to")
             chromium.screenshot(out / "app-musicvae.png")
