@@ -5,13 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 
 import numpy as np
 import pytest
-from filelock import FileLock
 
-from helpers import MICRO, PIANO_PIECES, REPO, run_ada
+from helpers import MICRO, PIANO_PIECES, REPO, built_once, run_ada
 
 # the fixtures a topic's unit and end-to-end tests share
 pytest_plugins = ['support.recordings', 'support.datasets', 'support.locks', 'support.continuation', 'support.pbt',
@@ -55,22 +53,6 @@ def token_dataset(tmp_path):
     return make
 
 
-def _built_once(tmp_path_factory, name: str, build):
-    """`build(dir)` once per test run, shared by every xdist worker (each used to build its own):
-    the first worker to get the lock builds, the others wait and reuse the finished folder."""
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent  # the run's folder, above each worker's own
-    out, done = root / name, root / f"{name}.done"
-    with FileLock(str(root / f"{name}.lock")):
-        if not done.exists():
-            shutil.rmtree(out, ignore_errors=True)  # a build that failed part way
-            out.mkdir(parents=True)
-            build(out)
-            done.touch()
-    return out
-
-
 @pytest.fixture(scope="session")
 def piano(tmp_path_factory):
     """A real piano dataset: two scores rendered by `ada corpus` (about two and a half minutes)."""
@@ -78,7 +60,7 @@ def piano(tmp_path_factory):
     def build(root):
         run_ada("corpus", "--out", root / "corpus", "--pieces", *PIANO_PIECES, "--soundfonts", "fluidr3", "--quiet")
 
-    return _built_once(tmp_path_factory, "piano", build) / "corpus"
+    return built_once(tmp_path_factory, "piano", build) / "corpus"
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +71,7 @@ def micro_level(piano, tmp_path_factory):
         run_ada("train", "--config", MICRO, "--workdir", root / "level", f"--config.data.path={piano}",
                 "--noprogress", "--config.train.steps=6", "--config.train.checkpoint_every=6")
 
-    return _built_once(tmp_path_factory, "micro", build) / "level"
+    return built_once(tmp_path_factory, "micro", build) / "level"
 
 
 @pytest.fixture(scope="session")
@@ -108,4 +90,4 @@ def micro_stack(micro_level, piano, tmp_path_factory):
                 "--config.model.kind=prior", "--config.data.crop=64")
         (root / "stack.json").write_text(json.dumps({"levels": [str(micro_level), "level2"], "prior": "prior"}))
 
-    return _built_once(tmp_path_factory, "stack", build) / "stack.json"
+    return built_once(tmp_path_factory, "stack", build) / "stack.json"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+from filelock import FileLock
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -47,3 +49,19 @@ def run_ada(*args, check=True, env=None, **kw) -> subprocess.CompletedProcess:
 
 MICRO = REPO / "tests" / "micro_config.py"  # a level small enough to train in seconds
 PIANO_PIECES = ["bach/bwv1.6.mxl", "josquin/milleRegrets.abc"]
+
+
+def built_once(tmp_path_factory, name: str, build):
+    """`build(dir)` once per test run, shared by every xdist worker (each used to build its own):
+    the first worker to get the lock builds, the others wait and reuse the finished folder."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    out, done = root / name, root / f"{name}.done"
+    with FileLock(str(root / f"{name}.lock")):
+        if not done.exists():
+            shutil.rmtree(out, ignore_errors=True)  # a build that failed part way
+            out.mkdir(parents=True)
+            build(out)
+            done.touch()
+    return out

@@ -11,7 +11,7 @@ from ada.models import model_spec
 from ada.notes.dataset import stream, write_notes
 from ada.training.config import musicvae
 
-from helpers import REPO, run_ada
+from helpers import REPO, built_once, run_ada
 
 MICRO = REPO / "tests" / "musicvae_micro_config.py"
 ARGS = ("--config.train.log_every=10", "--config.train.checkpoint_every=30", "--config.train.eval_every=30",
@@ -60,7 +60,8 @@ def metrics(workdir):
 @pytest.fixture(scope="session")
 def micro_musicvae(tmp_path_factory):
     """(notes dataset, workdir of a micro MusicVAE trained 60 steps on it)."""
-    root = tmp_path_factory.mktemp("musicvae")
-    data = synthetic_melodies(root / "notes", bars=2)
-    train(data, root / "full", "--config.train.steps=60", *ARGS)
-    return data, root / "full"
+    def build(root):
+        train(synthetic_melodies(root / "notes", bars=2), root / "full", "--config.train.steps=60", *ARGS)
+
+    root = built_once(tmp_path_factory, "musicvae", build)  # once per run, shared by the xdist workers
+    return root / "notes", root / "full"

@@ -125,7 +125,15 @@ def test_an_interpolation_is_one_row_of_rolls_and_every_point_plays_in_chromium(
 def test_an_exported_musicvae_ships_what_every_notes_command_needs_and_a_card_measured_on_itself(trained, tmp_path):
     from ada.evaluation.notes import evaluate_notes
 
-    data, workdir = trained
+    import shutil
+
+    shared, trained_dir = trained
+    data, workdir = tmp_path / "notes", tmp_path / "trained"  # copies: the data goes away below
+    shutil.copytree(shared, data)
+    shutil.copytree(trained_dir, workdir)
+    config = json.loads((workdir / "config.json").read_text())
+    config["data"]["path"] = str(data)
+    (workdir / "config.json").write_text(json.dumps(config))
     out = tmp_path / "shipped" / "melody"
     proc = run_ada("notes", "export", "--workdir", workdir, "--out", out, "--dtype", "float32")
     assert "model card" in proc.stdout
@@ -139,16 +147,12 @@ def test_an_exported_musicvae_ships_what_every_notes_command_needs_and_a_card_me
     assert f"| {measures['eval']['teacher_forced_accuracy']:.3f} | {measures['eval']['sampled_accuracy']:.3f} |" in card
     assert len(measures["attributes"]["matrix"]) == 5 and len(measures["interpolation"]["rows"]) == 7
     assert 0 <= measures["interpolation"]["mean_decode_hamming"] <= 1 and "gives it back" in card
-    # with no data at hand (the dataset moved away), the commands run from the folder alone
-    moved = data.with_name("gone")
-    data.rename(moved)
-    try:
-        run_ada("notes", "interpolate", "--workdir", out, "--from", out / "examples" / "a.mid", "--to",
-                out / "examples" / "b.mid", "--steps", 3, "--out", tmp_path / "i")
-        run_ada("notes", "attribute", "--workdir", out, "--input", out / "examples" / "a.mid", "--attribute",
-                "note_density", "--amounts", "0,1", "--out", tmp_path / "at")
-    finally:
-        moved.rename(data)
+    # with no data at hand (the dataset gone), the commands run from the folder alone
+    shutil.rmtree(data)
+    run_ada("notes", "interpolate", "--workdir", out, "--from", out / "examples" / "a.mid", "--to",
+            out / "examples" / "b.mid", "--steps", 3, "--out", tmp_path / "i")
+    run_ada("notes", "attribute", "--workdir", out, "--input", out / "examples" / "a.mid", "--attribute",
+            "note_density", "--amounts", "0,1", "--out", tmp_path / "at")
     assert (tmp_path / "i" / "path.png").stat().st_size > 0 and (tmp_path / "at" / "index.html").is_file()
     # an export is not replaced unless asked
     proc = run_ada("notes", "export", "--workdir", workdir, "--out", out, check=False)
