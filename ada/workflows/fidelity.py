@@ -18,12 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ada.audio.corpus import RENDERS
 from ada.data.atomic import write_text
-from ada.generation.audio import CONTRAST_GAPS
-from ada.listening.measures import CONTRAST_BANDS
-from ada.training.member import train_seconds
 from ada.workflows.steps import Runner
+
+RENDERS = "renders"  # ada.audio.corpus.RENDERS, named here so that the `ada` command starts without JAX
 
 CANDIDATES = ("tiny", "rf512", "rf1024", "rf1024w96", "codes256", "tiny_pe", "rf1024_pe")  # the study's ARGUMENTS
 STUDY = Path(__file__).resolve().parents[2] / "experiments" / "level1_study.py"
@@ -79,6 +77,8 @@ def studied(runs: Path) -> list[str]:
 def record_point(workdir: Path) -> dict:
     """Append the workdir's newest held-out evaluation to its curve (once per step): with the standard error of
     the contrast lost over the excerpts, their count and the loss in each octave band."""
+    from ada.training.member import train_seconds
+
     result = json.loads((workdir / "eval-heldout.json").read_text())[0]
     point = {"step": result["step"], "train_hours": round((train_seconds(workdir) or 0.0) / 3600, 3),
              "eval_nll": result["eval_nll"], "contrast_gap_db": result.get("contrast_gap_db"),
@@ -92,6 +92,8 @@ def record_point(workdir: Path) -> dict:
 
 def _spread(workdir: Path) -> dict:
     """From the reconstructions `ada eval` wrote: the gap's standard error, count and mean by band."""
+    from ada.generation.audio import CONTRAST_GAPS
+
     path = workdir / "eval" / "reconstructions" / "sample-0" / "reconstructions.json"  # where ada eval writes them
     if not path.is_file():
         return {}
@@ -119,6 +121,8 @@ def read_curve(workdir: Path) -> list[dict]:
 
 def fidelity_table(runs: Path, candidates, heldout: Path) -> str:
     """Every candidate's curve as rows of one markdown table, and what μ-law itself loses on the held-out works."""
+    from ada.listening.measures import CONTRAST_BANDS
+
     def f(value, fmt):
         return "–" if value is None else format(value, fmt)
 

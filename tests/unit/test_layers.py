@@ -94,3 +94,14 @@ def test_the_walk_sees_upward_imports_and_cycles(tmp_path):
     assert "ada.cli.main" in imports(low)
     layers = promised_layers()
     assert layer_of("ada.cli.main", layers) > layer_of("ada.data.atomic", layers)
+
+
+def test_the_ada_command_starts_without_jax():
+    """Every `ada` call imports the whole command line; JAX (about 2 s) is imported by the commands that use it,
+    so that an argument error or --help answers at once."""
+    import subprocess
+    import sys
+
+    code = "import sys, ada.cli; heavy = {'jax', 'flax', 'scipy', 'librosa'} & set(sys.modules); print(sorted(heavy))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -269,3 +269,10 @@ def test_the_study_table_says_what_mulaw_itself_loses_on_the_held_out_renders(tm
     assert list(rows) == ["rendered", "μ-law, pre-emphasis 0", "μ-law, pre-emphasis 0.85"]
     top = {k: float(v.rstrip(" |").split(" | ")[-1]) for k, v in rows.items()}  # 1.6–3.2 kHz
     assert top["rendered"] > top["μ-law, pre-emphasis 0.85"] > top["μ-law, pre-emphasis 0"] + 2
+
+
+def test_the_study_names_the_corpus_renders_folder_as_the_corpus_does():
+    from ada.audio.corpus import RENDERS
+    from ada.workflows import fidelity
+
+    assert fidelity.RENDERS == RENDERS  # named twice so that the `ada` command starts without importing JAX
