@@ -2,8 +2,9 @@
 
 Clicks Generate (4 s, 2 samples) three times and records the time from each click to the first sound reaching
 the player (the first includes compiling the samplers), continues the shipped excerpt, reconstructs it, and
-interpolates with the first MusicVAE (`--musicvae WORKDIR`, else the shipped ones) between its examples; a screenshot of each tab goes to OUT/app-TAB.png and the
-timings to docs/results/app-first-sound.md (a generated file).
+interpolates with the first MusicVAE (`--musicvae WORKDIR`, else the shipped ones) between its examples; a
+screenshot of each tab goes to OUT/app-TAB.png and the timings to docs/results/app-first-sound.md (a generated
+file).
 """
 
 from __future__ import annotations

@@ -134,6 +134,10 @@ def cmd_export(args) -> int:
     stack = load_stack(args.stack)
     stack.temperatures = stack.temperature(args.temperature)
     path = export_stack(stack, Path(args.out), args.dtype, args.overwrite)
+    if args.corpus:  # measured beside it, for machines without it
+        from ada.generation.audio import record_corpus_measures
+
+        record_corpus_measures(path, args.corpus)
     written = card.write_card(Path(args.out), card.model_card(
         stack, measured, args.hardware, args.sweep, since=card.parameters_written(Path(args.out))))
     size = sum(f.stat().st_size for f in Path(args.out).rglob("*") if f.is_file())
@@ -159,6 +163,8 @@ def add_export(sub) -> None:
                    help="the sampling temperatures the exported stack.json holds: one for every model, or one per "
                    "model, levels bottom first, then the prior (default: the stack file's)")
     p.add_argument("--overwrite", action="store_true", help="replace a stack already exported to --out")
+    p.add_argument("--corpus", default=None, help="the corpus level 1 was trained on: its measures are kept beside "
+                   "the stack file (corpus-measures.json), for pages drawn where the corpus is not")
     p.set_defaults(func=cmd_export)
 
 

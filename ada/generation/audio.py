@@ -8,6 +8,7 @@ Level-1 audio is streamed to disk chunk by chunk, so a minute costs the memory o
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -138,14 +139,38 @@ def sample_stack(stack_path, seconds: float, num: int, out, temperature: float |
     return Rendered(page, paths, took)
 
 
+CORPUS_MEASURES = "corpus-measures.json"  # beside a shipped stack.json: its corpus measured, for where it is not
+
+
 def _corpus_measures(stack: Stack, frames: int, count: int) -> dict:
-    """The same measures on real excerpts of the audio the bottom level was trained on, when it is there."""
+    """The same measures on real excerpts of the audio the bottom level was trained on, when it is there; else
+    those recorded beside the stack file for clips of this length (`record_corpus_measures`), if any."""
     try:
         ds = open_dataset(stack.levels[0].config.data.path)
         chosen = excerpts_from(ds, "train", count, frames)
     except DatasetError:
-        return {}
+        recorded = Path(stack.path).parent / CORPUS_MEASURES
+        if not recorded.is_file():
+            return {}
+        return json.loads(recorded.read_text())["by_seconds"].get(f"{frames / SAMPLE_RATE:g}", {})
     return listen([audio_of(tokens, ds.preemphasis) for _, tokens in chosen])
+
+
+def record_corpus_measures(stack_file: Path, data, seconds=(4.0, 30.0), count: int = 16) -> Path:
+    """Measure `count` train excerpts of each length of `data` (the stack's corpus; a length no file reaches is
+    left out) and keep them beside the stack file, so that its pages (4 s by default; 30 s for key hold) set
+    their measures beside the corpus's on a machine without the corpus."""
+    ds = open_dataset(data)
+    by_seconds = {}
+    for s in seconds:
+        try:
+            chosen = excerpts_from(ds, "train", count, round(s * SAMPLE_RATE))
+        except DatasetError:
+            continue
+        by_seconds[f"{s:g}"] = listen([audio_of(tokens, ds.preemphasis) for _, tokens in chosen])
+    path = Path(stack_file).parent / CORPUS_MEASURES
+    write_json(path, {"data": Path(str(data)).name, "count": count, "split": "train", "by_seconds": by_seconds})
+    return path
 
 
 def _measure_lines(measures: dict, corpus: dict) -> dict:

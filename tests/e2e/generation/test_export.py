@@ -163,3 +163,26 @@ def test_an_export_onto_itself_keeps_its_parameters_and_the_size_of_its_data(mic
     for p in params:  # another storage is written anew
         assert json.loads((p.parent / member.MEMBER).read_text())["dtype"] == "float32"
         assert p.stat().st_mtime_ns > params[p][1]
+
+
+def test_an_export_keeps_its_corpus_measures_for_pages_drawn_where_the_corpus_is_not(micro_stack, piano, tmp_path):
+    import shutil
+
+    from ada.generation.audio import CORPUS_MEASURES, sample_stack
+
+    corpus = tmp_path / "corpus"  # a copy that goes away, as on a machine that has only pretrained/
+    shutil.copytree(piano, corpus)
+    out = tmp_path / "shipped"
+    run_ada("export", "--stack", micro_stack, "--out", out, "--corpus", corpus)
+    recorded = json.loads((out / CORPUS_MEASURES).read_text())
+    assert recorded["data"] == "corpus" and "4" in recorded["by_seconds"]
+    assert recorded["by_seconds"]["4"]["key_clarity"]["n"] == 16
+    for level in ("level1", "level2", "prior"):  # their configs name the copy, which is then gone
+        config = json.loads((out / level / "config.json").read_text())
+        config["data"]["path"] = str(corpus)
+        (out / level / "config.json").write_text(json.dumps(config))
+    shutil.rmtree(corpus)
+    sample_stack(out / "stack.json", 4.0, 1, tmp_path / "s", seed=1, chunk=2000)
+    page = json.loads((tmp_path / "s" / "samples.json").read_text())
+    assert page["corpus_measures"] == recorded["by_seconds"]["4"]
+    assert "(corpus " in page["key clarity"]

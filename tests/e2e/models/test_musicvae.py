@@ -123,9 +123,9 @@ def test_an_interpolation_is_one_row_of_rolls_and_every_point_plays_in_chromium(
 
 @pytest.mark.slow
 def test_an_exported_musicvae_ships_what_every_notes_command_needs_and_a_card_measured_on_itself(trained, tmp_path):
-    from ada.evaluation.notes import evaluate_notes
-
     import shutil
+
+    from ada.evaluation.notes import evaluate_notes
 
     shared, trained_dir = trained
     data, workdir = tmp_path / "notes", tmp_path / "trained"  # copies: the data goes away below
