@@ -186,8 +186,15 @@ def unique(windows: list[np.ndarray], streams: int, steps: int) -> np.ndarray:
     return np.stack(list(seen.values())) if seen else np.zeros((0, streams, steps), np.int16)
 
 
+MAX_TRACK_STEPS = 100 * STEPS_PER_BAR  # Magenta's max_bars=100 (max_steps_truncate): a longer track is cut there
+
+
 def melody_windows(seq: Sequence, bars: int, programs=MELODY_PROGRAMS) -> Extraction:
-    """Monophonic melody windows of every non-drum instrument (whose program is in `programs`, if given)."""
+    """Monophonic melody windows of every non-drum instrument (whose program is in `programs`, if given), each
+    melody cut to its first 100 bars. Magenta's 16-bar melody converter takes every program: so does this one
+    at 16 bars (its 2-bar configs take programs 0-31, as `programs` does by default)."""
+    if bars == 16:
+        programs = None
     parts, others = stretches(seq)
     found, melodic, long_enough = [], False, False
     for part in parts:
@@ -198,7 +205,7 @@ def melody_windows(seq: Sequence, bars: int, programs=MELODY_PROGRAMS) -> Extrac
         for notes in by_instrument.values():
             for run in split_on_gaps(monophonic(notes)):
                 melodic = True
-                track = melody_track(run)
+                track = melody_track(run)[:MAX_TRACK_STEPS]
                 long_enough |= track.size >= bars * STEPS_PER_BAR
                 found += slide(track, bars)
     windows = unique(found, 1, bars * STEPS_PER_BAR)
@@ -213,7 +220,8 @@ def melody_windows(seq: Sequence, bars: int, programs=MELODY_PROGRAMS) -> Extrac
 
 
 def drum_windows(seq: Sequence, bars: int) -> Extraction:
-    """Drum windows: all drum notes of a stretch on the 9-class map, split on a bar without hits."""
+    """Drum windows: all drum notes of a stretch on the 9-class map, split on a bar without hits, each drum track
+    cut to its first 100 bars (as Magenta cuts it)."""
     parts, others = stretches(seq)
     found, any_drums, long_enough = [], False, False
     for part in parts:
@@ -223,7 +231,7 @@ def drum_windows(seq: Sequence, bars: int) -> Extraction:
             any_drums = True
             first = run[0][0] // STEPS_PER_BAR * STEPS_PER_BAR
             steps = -(-(run[-1][1] - first) // STEPS_PER_BAR) * STEPS_PER_BAR
-            track = drum_tokens([(s - first, p) for s, _, p in run], steps)
+            track = drum_tokens([(s - first, p) for s, _, p in run], steps)[:MAX_TRACK_STEPS]
             long_enough |= steps >= bars * STEPS_PER_BAR
             found += slide(track, bars)
     windows = unique(found, 1, bars * STEPS_PER_BAR)

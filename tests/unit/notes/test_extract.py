@@ -298,3 +298,20 @@ def test_a_melody_ends_as_note_seq_ends_it_its_last_note_held_to_the_bar_line(tm
     # inside the track every note off stays; only the last is dropped
     assert melody_tokens([(0, 4, 60), (8, 10, 62)], 16, final_off=False).tolist() == classes(
         [(0, pitch_class(60)), (4, NOTE_OFF), (8, pitch_class(62))], 16).tolist()
+
+
+def test_a_melody_or_drum_track_longer_than_100_bars_is_cut_there_as_magenta_cuts_it():
+    # 120 bars, each unlike every other: a 2-bar window starts at each bar of the first 99 only
+    notes = [Note(40 + b // 10, b * 4, b * 4 + 2) for b in range(120)] + [Note(60 + b % 10, b * 4 + 2, b * 4 + 4)
+                                                                          for b in range(120)]
+    assert len(melody_windows(Sequence(sorted(notes, key=lambda n: n.start)), 2).windows) == 99
+    hits = [Note(36, b * 4 + k / 2, b * 4 + k / 2 + 0.25, is_drum=True) for b in range(120) for k in range(8)
+            if b >> k & 1 or k == 7]  # the bar number in binary, and a hit on the last eighth of every bar
+    assert len(drum_windows(Sequence(hits), 2).windows) == 99
+
+
+def test_16_bar_melodies_come_from_every_program_and_2_bar_ones_from_programs_0_to_31():
+    strings = [Note(60 + i % 7, i, i + 1, program=48) for i in range(16 * 4)]  # a string ensemble
+    assert len(melody_windows(Sequence(strings), 16).windows) == 1  # Magenta's mel_16bar_converter: any program
+    two = melody_windows(Sequence(strings), 2)
+    assert len(two.windows) == 0 and "programs 0-31" in two.reason  # cat-mel_2bar: MEL_PROGRAMS
