@@ -78,8 +78,7 @@ def notes_card(folder: Path, hardware: str, data=None, windows: int = 2048, pair
              "|---|---|---|---|---|---|---|---|---|",
              f"| bidirectional LSTM {list(s.encoder)} | {decoder} | {s.z} | {m.free_bits:g} | {m.max_beta:g} | "
              f"{model.trained.step} | {params:,} | {data_line(config, member)} | {train_time(folder)} |", "",
-             f"Config: `config.json` beside `params.npz`; trained with `{member.get('source', '?')}`'s "
-             "command line (its config.json holds every setting).", "",
+             "Config: `config.json` beside `params.npz` holds every setting it was trained with.", "",
              "## Reconstruction (the paper's Table 1)", "",
              "On the eval split, z drawn from the posterior; sampled accuracy as Magenta scores it (the argmax of "
              "each step given the decoder's own fed-back draws); draw accuracy, ours, the share of temperature-1 "
