@@ -111,7 +111,10 @@ class AppBrowser:
             "return [...document.querySelectorAll('.toast-body')].map(t => t.innerText.trim()).filter(Boolean);")
         return " | ".join(t.replace("\n", " ") for t in shown)
 
-    def screenshot(self, path: Path) -> Path:
+    def screenshot(self, path: Path, show: str | None = None) -> Path:
+        """The window as it is, or scrolled so that element `show` (an elem_id) is at its top."""
+        if show:
+            self.driver.execute_script("document.getElementById(arguments[0]).scrollIntoView()", show)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.driver.save_screenshot(str(path))
         return Path(path)

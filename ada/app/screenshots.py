@@ -67,7 +67,7 @@ def main(argv=None) -> int:
                 chromium.upload("musicvae-b", Path(args.midi[1]))
             chromium.click("musicvae-interpolate-button")
             chromium.wait_text("musicvae-interpolate-status", "written to")
-            chromium.screenshot(out / "app-musicvae.png")
+            chromium.screenshot(out / "app-musicvae.png", show="musicvae-interpolate-button")
     finally:
         chromium.close()
         page.close()
