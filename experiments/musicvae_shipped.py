@@ -12,7 +12,8 @@ Magenta's structure and objective (ada.training.config.musicvae); ours for 2 CPU
 measures in docs/results.md (MusicVAE shipped): smaller widths and z, batch 32, β reaching its maximum within
 a few thousand steps (rate 0.999), scheduled sampling with k = 1,000 on the 2-bar model (Magenta's rate), and
 free bits of half a bit per latent dimension on every model (hierdec-mel_16bar's 256 over z 512; 64 over z 128
-here). Magenta's 2-bar configs have none; with none, a short run's z carries almost nothing (docs/results.md). Each trains until its `ada train` is stopped: a rerun continues.
+here). Magenta's 2-bar configs have none; with none, a short run's z carries almost nothing (docs/results.md).
+Each trains until its `ada train` is stopped: a rerun continues.
 """
 
 from ada.training.config import musicvae
