@@ -96,7 +96,8 @@ def train(r: Release, run: Runner) -> Path:
 
 def export_args(r: Release, stack: Path) -> list:
     return ["export", "--out", r.shipped, "--overwrite", "--hardware", r.hardware, "--temperature", r.temperature,
-            "--dtype", r.dtype, "--stack", stack, "--corpus", r.data]
+            "--dtype", r.dtype, "--stack", stack,
+            *(["--corpus", r.data] if (Path(r.data) / "index.json").is_file() else [])]  # its measures, kept beside
 
 
 def sweep_temperature(r: Release, run: Runner, level1: tuple[str, ...] | None = None,
