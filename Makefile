@@ -24,6 +24,8 @@ PRIOR_CONFIG ?= experiments/tiny_prior.py
 PRIOR_ARGS ?=
 STACK ?= $(RUNS)/stack.json
 TRAIN_ARGS ?=
+# training seeds of the 16-bar models `make reproduce-musicvae` compares (their spread gives the standard errors)
+SEEDS ?= 0 1 2
 SECONDS ?= 4
 NUM ?= 4
 EXCERPTS ?= 3
@@ -244,12 +246,15 @@ reproduce-small: setup $(DATA)/index.json
 reproduce-musicvae: setup notes-data
 	$(ADA) train --config experiments/musicvae_tiny_mel_2bar.py --workdir $(RUNS)/musicvae_tiny_mel_2bar \
 	  --config.data.path=$(NOTES)/folk-2bar $(TRAIN_ARGS)
-	$(ADA) train --config experiments/musicvae_tiny_flat_mel_16bar.py --workdir $(RUNS)/musicvae_tiny_flat_mel_16bar \
-	  --config.data.path=$(NOTES)/folk-16bar $(TRAIN_ARGS)
-	$(ADA) train --config experiments/musicvae_tiny_hierdec_mel_16bar.py \
-	  --workdir $(RUNS)/musicvae_tiny_hierdec_mel_16bar --config.data.path=$(NOTES)/folk-16bar $(TRAIN_ARGS)
-	$(ADA) notes eval --workdir $(RUNS)/musicvae_tiny_mel_2bar --workdir $(RUNS)/musicvae_tiny_flat_mel_16bar \
-	  --workdir $(RUNS)/musicvae_tiny_hierdec_mel_16bar --out $(RUNS)/reproduce-musicvae
+	for s in $(SEEDS); do \
+	  $(ADA) train --config experiments/musicvae_tiny_flat_mel_16bar.py --workdir $(RUNS)/musicvae_tiny_flat_mel_16bar-seed$$s \
+	    --config.seed=$$s --config.data.path=$(NOTES)/folk-16bar $(TRAIN_ARGS) && \
+	  $(ADA) train --config experiments/musicvae_tiny_hierdec_mel_16bar.py --workdir $(RUNS)/musicvae_tiny_hierdec_mel_16bar-seed$$s \
+	    --config.seed=$$s --config.data.path=$(NOTES)/folk-16bar $(TRAIN_ARGS) || exit 1; \
+	done
+	$(ADA) notes eval --workdir $(RUNS)/musicvae_tiny_mel_2bar \
+	  $(foreach s,$(SEEDS),--workdir $(RUNS)/musicvae_tiny_flat_mel_16bar-seed$(s) --workdir $(RUNS)/musicvae_tiny_hierdec_mel_16bar-seed$(s)) \
+	  --out $(RUNS)/reproduce-musicvae
 
 APP_ARGS ?=
 ## the local web app over the shipped stack (and any MusicVAE: APP_ARGS='--musicvae WORKDIR'); prints its address

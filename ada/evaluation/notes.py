@@ -13,6 +13,7 @@ streams' steps together.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -42,6 +43,7 @@ class NotesEvaluation:
     kl_bits: float
     reconstruction_nats: float
     elbo: float
+    free_bits: float = 0.0  # the KL the objective leaves free (bits); a KL at this floor is all z was allowed
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -95,7 +97,8 @@ def evaluate_notes(workdir, data=None, split: str = "eval", windows: int | None 
     return NotesEvaluation(model=Path(workdir).name, decoder=s.decoder_type, bars=s.bars, step=trained.step,
                            split=split, windows=int(count), teacher_forced_accuracy=mean["tf"],
                            sampled_accuracy=mean["sampled"], draw_accuracy=mean["drawn"], kl_bits=mean["kl"] / LN2,
-                           reconstruction_nats=mean["ce"], elbo=-(mean["ce"] + mean["kl"]))
+                           reconstruction_nats=mean["ce"], elbo=-(mean["ce"] + mean["kl"]),
+                           free_bits=float(trained.config.model.get("free_bits", 0.0)))
 
 
 def table(rows: list[NotesEvaluation]) -> str:
@@ -109,11 +112,65 @@ def table(rows: list[NotesEvaluation]) -> str:
     return "\n".join(lines) + "\n"
 
 
+SEED_SUFFIX = re.compile(r"[-_]seed\d+$")
+
+
+def mean_se(values) -> tuple[float, float]:
+    """Mean and standard error (sample standard deviation / √n; NaN for one value)."""
+    v = np.asarray(values, float)
+    return float(v.mean()), float(v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else float("nan")
+
+
+def seed_summary(rows: list[NotesEvaluation]) -> dict:
+    """Runs that differ only in their training seed (workdirs named NAME-seedK) pooled: mean ± standard error of
+    each measure over the seeds, and each hierarchical model's sampled-accuracy margin over the flat model with
+    the same bars, in standard errors of the difference (√(se_h² + se_f²))."""
+    groups: dict[str, list[NotesEvaluation]] = {}
+    for r in rows:
+        if SEED_SUFFIX.search(r.model):
+            groups.setdefault(SEED_SUFFIX.sub("", r.model), []).append(r)
+    pooled = {name: {"decoder": g[0].decoder, "bars": g[0].bars, "seeds": len(g), "step": g[0].step,
+                     "free_bits": g[0].free_bits,
+                     **{m: mean_se([getattr(r, m) for r in g]) for m in
+                        ("teacher_forced_accuracy", "sampled_accuracy", "draw_accuracy", "kl_bits")}}
+              for name, g in groups.items() if len(g) > 1}
+    margins = []
+    for h, ph in pooled.items():
+        for f, pf in pooled.items():
+            if ph["decoder"] == "hierarchical" and pf["decoder"] == "flat" and ph["bars"] == pf["bars"]:
+                (mh, sh), (mf, sf) = ph["sampled_accuracy"], pf["sampled_accuracy"]
+                se = float(np.hypot(sh, sf))
+                margins.append({"hierarchical": h, "flat": f, "margin": mh - mf, "se": se,
+                                "standard_errors": (mh - mf) / se if se > 0 else float("nan")})
+    return {"groups": pooled, "margins": margins}
+
+
+def seed_table(summary: dict) -> str:
+    if not summary["groups"]:
+        return ""
+    lines = ["", "Over training seeds (mean ± standard error):", "",
+             "| model | decoder | bars | step | seeds | teacher-forced acc. | sampled acc. (Magenta's) | draw acc. | "
+             "KL (bits) | free bits |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, g in summary["groups"].items():
+        cells = " | ".join(f"{m:.3f} ± {se:.3f}" for m, se in (g["teacher_forced_accuracy"], g["sampled_accuracy"],
+                                                                 g["draw_accuracy"]))
+        kl, kl_se = g["kl_bits"]
+        lines.append(f"| {name} | {g['decoder']} | {g['bars']} | {g['step']} | {g['seeds']} | {cells} | "
+                     f"{kl:.1f} ± {kl_se:.1f} | {g['free_bits']:g} |")
+    for m in summary["margins"]:
+        lines.append(f"\nSampled accuracy, {m['hierarchical']} − {m['flat']}: {m['margin']:+.3f} ± {m['se']:.3f} "
+                     f"({m['standard_errors']:+.1f} standard errors)")
+    return "\n".join(lines) + "\n"
+
+
 def evaluate_all(workdirs, data=None, out=None, **kw) -> str:
     rows = [evaluate_notes(w, data, **kw) for w in workdirs]
-    text = table(rows)
+    summary = seed_summary(rows)
+    text = table(rows) + seed_table(summary)
     if out:
         write_json(Path(f"{out}.json"), [r.to_dict() for r in rows])
+        if summary["groups"]:
+            write_json(Path(f"{out}-seeds.json"), summary)
         write_text(Path(f"{out}.md"), text)
     return text
 

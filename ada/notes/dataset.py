@@ -23,7 +23,9 @@ from ada.data.mapped import MemoryMaps
 from ada.notes.kinds import KINDS, STREAM_KINDS
 
 FORMAT = "ada-notes"
-VERSION = 2  # 2: a melody's (and a trio part's) last note is held to the bar line, as note_seq ends it
+VERSION = 3  # 2: a melody's (and a trio part's) last note is held to the bar line, as note_seq ends it;
+# 3: exact half steps round up, a repeated time signature does not split, 8/8 is kept, and trio windows follow
+# Magenta's TrioConverter (edge bars, coverage before filtering, repeats kept)
 INDEX = "index.json"
 STEPS_PER_BAR = 16
 TOKEN_DTYPE = np.dtype(np.int16)

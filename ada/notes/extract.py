@@ -1,14 +1,15 @@
 """From notes to training windows, by Magenta's rules (music_vae/data.py, note_seq's melody and drum extraction).
 
 Input is a `Sequence`: notes timed in quarter notes (MIDI ticks / resolution, or music21 offsets) with the
-time signatures. Only stretches in 4/4 or 2/2 are used (16 steps per bar); each is quantised to 4 steps per
-quarter on its own bar grid. Melody: per instrument, notes outside 21..108 are dropped, of notes starting
-together the highest is kept, a new note ends the held one, and a melody ends after a bar or more of
-silence; each melody is padded to whole bars and cut into windows of `bars` bars with a hop of one bar;
-a tune's identical windows are kept once. Drums: all drum notes of a stretch on the 9-class map, split the
-same way on a bar without hits. Trio and voices: every stream is encoded over the whole stretch, and a
-window is kept where every stream sounds in each of its bars (Magenta's trio coverage rule). Windows are
-stored as written; the 2-bar models' ±5-semitone transposition is drawn per training example by the loader.
+time signatures. Only stretches whose bar is 4 quarters (4/4, 2/2, 8/8: 16 steps per bar) are used; each is
+quantised to 4 steps per quarter on its own bar grid, exact half steps rounding up as note_seq rounds them.
+Melody: per instrument, notes outside 21..108 are dropped, of notes starting together the highest is kept, a
+new note ends the held one, and a melody ends after a bar or more of silence; each melody is padded to whole
+bars and cut into windows of `bars` bars with a hop of one bar; a tune's identical windows are kept once.
+Drums: all drum notes of a stretch on the 9-class map, split the same way on a bar without hits. Trio and
+voices: every stream is encoded over the whole stretch, and a window is kept where every stream sounds in each
+of its bars (the trio by Magenta's TrioConverter rules, repeats included). Windows are stored as written; the
+2-bar models' ±5-semitone transposition is drawn per training example by the loader.
 """
 
 from __future__ import annotations
@@ -34,7 +35,16 @@ from ada.notes.representation import (
 
 GAP_STEPS = STEPS_PER_BAR  # a melody or drum track ends after a bar of silence
 TRIO_GAP_BARS = 2  # Magenta's trio: a part may be silent this many bars around a window and still cover it
-METERS = ((4, 4), (2, 2))
+
+def sixteen_steps_a_bar(m: Meter) -> bool:
+    """Whether a meter's bar is 4 quarters (4/4, 2/2, 8/8, ...): the only bars Magenta's converters keep
+    (`steps_per_bar_in_quantized_sequence == 16`)."""
+    return m.numerator == m.denominator  # 4 × numerator / denominator quarters a bar
+
+
+def quantize(quarters: float) -> int:
+    """A time in quarters to the nearest step, exact halves up (note_seq's quantize_to_step, cutoff 0.5)."""
+    return math.floor(quarters * STEPS_PER_QUARTER + 0.5)
 
 
 @dataclass(frozen=True)
@@ -111,11 +121,14 @@ class Extraction:
 
 
 def stretches(seq: Sequence) -> tuple[list[Stretch], list[str]]:
-    """The 4/4 and 2/2 stretches of `seq`, quantised to 16 steps per bar; and the other meters met (those that
-    hold notes), for the summary."""
-    meters = sorted(seq.meters, key=lambda m: m.start) or [Meter(0.0, 4, 4)]
-    if meters[0].start > 0:  # before the first time signature: 4/4, as MIDI defaults to
-        meters.insert(0, Meter(0.0, 4, 4))
+    """The stretches of `seq` in meters of 16 steps a bar (4/4, 2/2, 8/8, ...), quantised; and the other meters
+    met (those that hold notes), for the summary. A time signature that repeats the one in force changes
+    nothing, as note_seq splits only where numerator or denominator change."""
+    ordered = sorted(seq.meters, key=lambda m: m.start) or [Meter(0.0, 4, 4)]
+    if ordered[0].start > 0:  # before the first time signature: 4/4, as MIDI defaults to
+        ordered.insert(0, Meter(0.0, 4, 4))
+    meters = [m for i, m in enumerate(ordered)
+              if i == 0 or (m.numerator, m.denominator) != (ordered[i - 1].numerator, ordered[i - 1].denominator)]
     end = max((n.end for n in seq.notes), default=0.0)
     out, others = [], []
     for m, nxt in zip(meters, meters[1:] + [None], strict=True):
@@ -123,16 +136,15 @@ def stretches(seq: Sequence) -> tuple[list[Stretch], list[str]]:
         inside = [n for n in seq.notes if m.start <= n.start < stop]
         if not inside:
             continue
-        if (m.numerator, m.denominator) not in METERS:
+        if not sixteen_steps_a_bar(m):
             others.append(m.ratio)
             continue
-        bar = 4.0  # quarters per bar of 4/4 and 2/2
+        bar = 4.0  # quarters per bar
         downbeat = m.start if m.downbeat is None else m.downbeat
         origin = downbeat - math.ceil((downbeat - m.start) / bar - 1e-6) * bar  # the bar line at or before start
         notes = []
         for n in inside:
-            s = int(round((n.start - origin) * STEPS_PER_QUARTER))
-            e = int(round((min(n.end, stop) - origin) * STEPS_PER_QUARTER))
+            s, e = quantize(n.start - origin), quantize(min(n.end, stop) - origin)
             notes.append(QNote(n.pitch, s, max(e, s + 1), n.instrument, n.program, n.is_drum))
         steps = max(q.end for q in notes)
         out.append(Stretch(notes, -(-steps // STEPS_PER_BAR) * STEPS_PER_BAR))
@@ -250,45 +262,59 @@ def _fill_gaps(cover: np.ndarray, gap: int) -> np.ndarray:
     return np.array([cover[max(0, j - gap):j + gap + 1].any() for j in range(cover.size)], bool)
 
 
-def _group_windows(tracks: list[np.ndarray], covers: list[np.ndarray], bars: int) -> list[np.ndarray]:
-    """Windows of the streams `tracks` ([steps] each) over the bars that all `covers` cover."""
+def _group_windows(tracks: list[np.ndarray], covers: list[np.ndarray], bars: int, edge: int = 0) -> list[np.ndarray]:
+    """Windows of the streams `tracks` ([steps] each) over the bars that all `covers` cover. With `edge`, the
+    first and last `edge` bars count as covered when any stream sounds in them (Magenta's trio edge rule)."""
     both = np.all(covers, axis=0)
+    if edge:
+        both[:edge] = np.any([c[:edge] for c in covers])
+        both[-edge:] = np.any([c[-edge:] for c in covers])
     stacked = np.stack(tracks)
     return [stacked[:, j * STEPS_PER_BAR:(j + bars) * STEPS_PER_BAR]
             for j in range(both.size - bars + 1) if both[j:j + bars].all()]
 
 
+TRIO_TYPE_OF_PROGRAM = {**{p: "melody" for p in MELODY_PROGRAMS}, **{p: "bass" for p in BASS_PROGRAMS}}
+TRIO_PARTS = ("melody", "bass", "drums")
+
+
 def trio_windows(seq: Sequence, bars: int) -> Extraction:
-    """Melody (programs 0-31) + bass (32-39) + drums windows: every combination of one instrument of each,
-    over the bars all three cover (each allowed Magenta's 2 silent bars)."""
+    """Melody (programs 0-31) + bass (32-39) + drums windows, by Magenta's TrioConverter: every combination of one
+    instrument of each type, over the bars all three cover. An instrument whose notes mix types or have another
+    program is left out, as is one of which nothing encodes. Its coverage counts all its notes (before the
+    pitch and drum-map filters) and is widened by 2 bars each side; a group's first and last 2 bars count as covered
+    when any of its parts sounds there. Windows are kept as found, repeats included: Magenta's trio does not
+    de-duplicate."""
     parts, others = stretches(seq)
     found, kinds_seen, long_enough = [], set(), False
     for part in parts:
         total = part.steps // STEPS_PER_BAR
-        groups: dict[str, dict[int, list[QNote]]] = {"melody": {}, "bass": {}, "drums": {}}
+        type_of: dict[int, str] = {}
+        notes_of: dict[int, list[QNote]] = {}
         for n in part.notes:
-            kind = "drums" if n.is_drum else "melody" if n.program in MELODY_PROGRAMS else \
-                "bass" if n.program in BASS_PROGRAMS else None
-            if kind:
-                groups[kind].setdefault(n.instrument, []).append(n)
+            kind = "drums" if n.is_drum else TRIO_TYPE_OF_PROGRAM.get(n.program, "other")
+            type_of[n.instrument] = kind if type_of.get(n.instrument, kind) == kind else "other"
+            notes_of.setdefault(n.instrument, []).append(n)
+        groups = {k: [i for i, t in type_of.items() if t == k] for k in TRIO_PARTS}
         kinds_seen |= {k for k, v in groups.items() if v}
         tracks, covers = {}, {}
-        for kind, instruments in groups.items():
-            for i, notes in instruments.items():
-                if kind == "drums":
-                    notes = [n for n in notes if n.pitch in DRUM_CLASS_OF_PITCH]
-                    tracks[kind, i] = drum_tokens([(n.start, n.pitch) for n in notes], part.steps)
-                else:
-                    notes = [n for n in notes if MIN_PITCH <= n.pitch <= MAX_PITCH]
-                    tracks[kind, i] = melody_tokens(monophonic(notes), part.steps, final_off=False)
-                covers[kind, i] = _fill_gaps(_coverage(notes, total), TRIO_GAP_BARS)
+        for i in itertools.chain(*groups.values()):
+            notes = notes_of[i]
+            if type_of[i] == "drums":
+                kept = [n for n in notes if n.pitch in DRUM_CLASS_OF_PITCH]
+                tracks[i] = drum_tokens([(n.start, n.pitch) for n in kept], part.steps)
+            else:
+                kept = [n for n in notes if MIN_PITCH <= n.pitch <= MAX_PITCH]
+                tracks[i] = melody_tokens(monophonic(kept), part.steps, final_off=False)
+            if kept:  # else nothing of it encodes: Magenta leaves it out of every group
+                covers[i] = _fill_gaps(_coverage(notes, total), TRIO_GAP_BARS)
         long_enough |= total >= bars
-        for group in itertools.product(*[[(k, i) for i in groups[k]] for k in ("melody", "bass", "drums")]):
-            found += _group_windows([tracks[g] for g in group], [covers[g] for g in group], bars)
-    windows = unique(found, 3, bars * STEPS_PER_BAR)
+        for group in itertools.product(*([i for i in groups[k] if i in covers] for k in TRIO_PARTS)):
+            found += _group_windows([tracks[i] for i in group], [covers[i] for i in group], bars, edge=TRIO_GAP_BARS)
+    windows = np.stack(found).astype(np.int16) if found else np.zeros((0, 3, bars * STEPS_PER_BAR), np.int16)
     if len(windows):
         return Extraction(windows)
-    missing = [k for k in ("melody", "bass", "drums") if k not in kinds_seen]
+    missing = [k for k in TRIO_PARTS if k not in kinds_seen]
     if parts and missing:
         return Extraction(windows, "no " + " and no ".join(
             {"melody": "melody instrument (programs 0-31)", "bass": "bass (programs 32-39)",
@@ -319,7 +345,9 @@ def voice_windows(seq: Sequence, bars: int, voices: int = 4) -> Extraction:
 
 def _why(parts, others, found_any: bool, long_enough: bool, what: str, bars: int, otherwise: str = "") -> str:
     if not parts:
-        return f"time signature {', '.join(sorted(set(others)))} (only 4/4 and 2/2 are used)" if others else "no notes"
+        if not others:
+            return "no notes"
+        return f"time signature {', '.join(sorted(set(others)))} (only bars of 4 quarters are used: 4/4, 2/2, 8/8)"
     if not found_any:
         return f"no {what}" + (" (no drum notes on the 9-class map)" if what == "drums" else "")
     if not long_enough:

@@ -19,7 +19,7 @@ def test_prepare_summary_on_a_folder(tmp_path, capsys):
     (folder / "corrupt.mid").write_bytes(b"MThd\x00\x00\x00\x06not really")
     proc = run_ada("notes", "prepare", folder, "--out", tmp_path / "out", "--quiet")  # as a user runs it
     assert "5 MIDI files read: 2 gave windows" in proc.stdout
-    assert "1 file: time signature 3/4 (only 4/4 and 2/2 are used)" in proc.stdout
+    assert "1 file: time signature 3/4 (only bars of 4 quarters are used: 4/4, 2/2, 8/8)" in proc.stdout
     assert "1 file: no melody" in proc.stdout and "1 file: unreadable" in proc.stdout
     assert proc.stderr.strip().splitlines() == [f"skipped {folder / 'corrupt.mid'}: unreadable MIDI (EOFError)"]
     ds = open_notes(tmp_path / "out")
@@ -37,5 +37,5 @@ def test_prepare_summary_on_a_folder(tmp_path, capsys):
     assert "1 file: time signature 3/4" in out
     assert main(["notes", "prepare", str(folder / "waltz.mid"), "--out", str(tmp_path / "none"), "--quiet"]) == 2
     assert capsys.readouterr().err.strip() == ("error: no 2-bar melody window in 1 MIDI files: 1 time signature 3/4 "
-                                               "(only 4/4 and 2/2 are used)")
+                                               "(only bars of 4 quarters are used: 4/4, 2/2, 8/8)")
     assert not (tmp_path / "none").exists()

@@ -49,3 +49,25 @@ def test_sampled_accuracy_is_the_argmax_given_fed_back_draws_as_magenta_scores_i
     # its draws themselves: step k's draw is right when draws 1 … k all hit (q^k): lower than the argmax's
     drawn = (1 + sum(q**k for k in range(1, T))) / T
     assert float(np.mean(out["drawn"])) == pytest.approx(drawn, abs=0.012)
+
+
+def test_runs_that_differ_only_in_seed_pool_into_mean_and_standard_error_and_a_margin_in_standard_errors():
+    from ada.evaluation.notes import NotesEvaluation, seed_summary, seed_table
+
+    def row(name, decoder, sampled, bars=16):
+        return NotesEvaluation(model=name, decoder=decoder, bars=bars, step=1200, split="eval", windows=512,
+                               teacher_forced_accuracy=0.9, sampled_accuracy=sampled, draw_accuracy=0.5,
+                               kl_bits=32.0, reconstruction_nats=10.0, elbo=-20.0, free_bits=32.0)
+
+    rows = [row("tiny_2bar", "flat", 0.8, bars=2)]
+    rows += [row(f"flat-seed{i}", "flat", a) for i, a in enumerate([0.50, 0.52, 0.54])]
+    rows += [row(f"hier_seed{i}", "hierarchical", a) for i, a in enumerate([0.60, 0.61, 0.62])]
+    summary = seed_summary(rows)
+    assert set(summary["groups"]) == {"flat", "hier"}  # the unseeded run stands alone
+    mean, se = summary["groups"]["flat"]["sampled_accuracy"]
+    assert mean == pytest.approx(0.52) and se == pytest.approx(0.02 / np.sqrt(3))  # sd 0.02 over 3 seeds
+    (m,) = summary["margins"]
+    assert m["margin"] == pytest.approx(0.09)
+    assert m["se"] == pytest.approx(np.hypot(0.02, 0.01) / np.sqrt(3))
+    assert m["standard_errors"] == pytest.approx(0.09 / m["se"])
+    assert "hier − flat: +0.090" in seed_table(summary)

@@ -32,7 +32,7 @@ def test_round_trip(tmp_path):
     assert ds.split("train").dtype == np.int16 and ds.tunes("eval").dtype == np.int32
     assert ds.examples("train") == 10 and index["splits"]["train"]["distinct_tunes"] == 4
     on_disk = json.loads((tmp_path / "d" / "index.json").read_text())
-    assert on_disk["format"] == "ada-notes" and on_disk["version"] == 2 and on_disk["steps_per_bar"] == 16
+    assert on_disk["format"] == "ada-notes" and on_disk["version"] == 3 and on_disk["steps_per_bar"] == 16
     assert on_disk["sources"] == {"files": 2}
     assert sorted(p.name for p in (tmp_path).iterdir()) == ["d"]  # no temporary directory left behind
 
@@ -45,6 +45,14 @@ def test_multi_stream_drums(tmp_path):
                 splits={"train": (tokens, np.zeros(3, np.int32))}, sources={})
     ds = open_notes(tmp_path / "t")
     assert ds.vocabs == [90, 90, 512] and ds.split("train").shape == (3, 3, 32)
+
+
+def test_a_dataset_of_an_older_extraction_is_refused_with_a_line_that_says_to_build_it_again(tmp_path):
+    write(tmp_path / "m")
+    index = json.loads((tmp_path / "m" / "index.json").read_text())
+    (tmp_path / "m" / "index.json").write_text(json.dumps({**index, "version": 2}))
+    with pytest.raises(NoteDatasetError, match=r"version 2, expected 'ada-notes' version 3; build it again"):
+        open_notes(tmp_path / "m")
 
 
 def test_refuses_to_overwrite_unless_asked(tmp_path):

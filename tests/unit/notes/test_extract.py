@@ -100,12 +100,17 @@ def test_a_bar_of_silence_ends_the_melody(tmp_path):
     assert len(melody_windows(read_midi(shorter), 2).windows) == 6
 
 
-def test_only_4_4_and_2_2_are_used(tmp_path):
+def test_only_bars_of_4_quarters_are_used_and_a_repeated_signature_changes_nothing(tmp_path):
     waltz = midi(tmp_path / "w.mid", [(0, False, scale(8))], ts=((3, 4, 0.0),))
     got = melody_windows(read_midi(waltz), 2)
     assert len(got.windows) == 0 and got.reason.startswith("time signature 3/4")
-    cut = midi(tmp_path / "c.mid", [(0, False, scale(4))], ts=((2, 2, 0.0),))
-    assert len(melody_windows(read_midi(cut), 2).windows) == 3
+    for ts in ((2, 2, 0.0),), ((8, 8, 0.0),):
+        cut = midi(tmp_path / "c.mid", [(0, False, scale(4))], ts=ts)
+        assert len(melody_windows(read_midi(cut), 2).windows) == 3
+    # 4/4 again in the middle of bar 2 does not restart the bar grid there (note_seq splits only on a change)
+    again = Sequence([Note(60 + i, i, i + 1) for i in range(16)], [Meter(0.0, 4, 4), Meter(6.0, 4, 4)])
+    w = melody_windows(again, 2).windows
+    assert len(w) == 3 and w[1, 0, 0] == pitch_class(64)
     # 3/4 for 3 bars (9 quarters), then 4/4: only the 4/4 stretch, on a bar grid starting at its change
     mixed = midi(tmp_path / "m.mid", [(0, False, [(60, i, i + 1) for i in range(9)] + scale(3, 50, 9))],
                  ts=((3, 4, 0.0), (4, 4, 9.0)))
@@ -113,6 +118,11 @@ def test_only_4_4_and_2_2_are_used(tmp_path):
     assert len(w) == 2 and w[0, 0, 0] == pitch_class(50)
     no_signature = read_midi(midi(tmp_path / "n.mid", [(0, False, scale(2))], ts=()))
     assert [m.ratio for m in no_signature.meters] == ["4/4"] and len(melody_windows(no_signature, 2).windows) == 1
+
+
+def test_exact_half_steps_round_up_as_note_seq_rounds_them():
+    w = melody_windows(Sequence([Note(60, 0.125, 1.375), Note(62, 1.375, 8)]), 2).windows  # steps 0.5 and 5.5
+    assert melody_notes(w[0, 0])[:2] == [(1, 6, 60), (6, 32, 62)]  # Python's round() gives 0 and 6
 
 
 def test_windows_hop_one_bar_and_repeats_are_kept_once(tmp_path):
@@ -178,6 +188,33 @@ def test_trio_windows_need_melody_bass_and_drums(tmp_path):
     assert (w[0, 2, ::4] == 1).all() and w[:, 2].max() == 1
     no_bass = trio_windows(read_midi(midi(tmp_path / "nb.mid", [(0, False, mel), (0, True, drums)])), 2)
     assert len(no_bass.windows) == 0 and no_bass.reason == "no bass (programs 32-39)"
+
+
+def trio(bass: list[Note], bars: int = 8, melody=lambda i: 60 + i % 5) -> Sequence:
+    """A trio sequence: a melody (program 0) and a kick on every quarter for `bars` bars, and the given bass."""
+    quarters = 4 * bars
+    return Sequence([Note(melody(i), i, i + 1, 0, 0) for i in range(quarters)] +
+                    [Note(36, i, i + 0.25, 9, 0, True) for i in range(quarters)] + bass)
+
+
+def test_trio_edges_count_as_covered_when_any_part_sounds_there_as_magentas_trio_converter_rules():
+    late_bass = [Note(36, q, q + 1, 1, 33) for q in range(20, 32)]  # bars 5-7 only: widened by 2, bars 3-7
+    w = trio_windows(trio(late_bass), 2).windows
+    assert len(w) == 5  # bars 0-1 by the edge rule, then windows from bars 3, 4, 5 and 6 (4 without the rule)
+    assert (w[0, 1] == 0).all() and (w[0, 0] > 1).any()  # the first window's bass is silent, its melody plays
+    # coverage counts a part's notes before the pitch filter: a bass note below the piano in bar 1 covers bars 0-3
+    w = trio_windows(trio(late_bass + [Note(10, 4, 8, 1, 33)]), 2).windows
+    assert len(w) == 7
+    assert len(trio_windows(trio([Note(10, q, q + 1, 1, 33) for q in range(32)]), 2).windows) == 0  # nothing encodes
+
+
+def test_trio_windows_keep_repeats_and_leave_out_instruments_of_other_programs():
+    bass = [Note(36 + q % 8, q, q + 1, 1, 33) for q in range(16)]
+    w = trio_windows(trio(bass, bars=4, melody=lambda i: 60 + i % 8), 2).windows
+    assert len(w) == 3  # bars 0-1, 1-2, 2-3: the first and last are equal and both kept, as Magenta keeps them
+    np.testing.assert_array_equal(w[0], w[2])
+    strings = trio([Note(50, q, q + 1, 1, 48) for q in range(16)], bars=4)  # program 48 is neither melody nor bass
+    assert trio_windows(strings, 2).reason == "no bass (programs 32-39)"
 
 
 def test_voice_windows_stack_four_melody_streams():
