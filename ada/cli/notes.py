@@ -105,9 +105,12 @@ def cmd_notes_eval(args) -> int:
         from ada.evaluation.notes import attribute_matrix, matrix_table
 
         for workdir in args.workdir:
-            names, rows = attribute_matrix(workdir, args.data, windows=min(args.windows, 256), seed=args.seed)
+            m = attribute_matrix(workdir, args.data, windows=min(args.windows, 256), seed=args.seed)
             print(f"\nattribute vectors of {workdir} (decodes of eval windows at temperature 0.5, one seed):")
-            print(matrix_table(names, rows), end="")
+            print(matrix_table(m, "percent"), end="")
+            print(f"\nthe same in standard deviations of each attribute over the eval windows (diagonal dominant in "
+                  f"{sum(m.diagonal_dominant('sd'))} of {len(m.names)} rows):")
+            print(matrix_table(m, "sd"), end="")
     if args.interpolations:
         from ada.data.atomic import write_json
         from ada.evaluation.interpolation import evaluate_interpolations, interpolation_table

@@ -186,10 +186,27 @@ def percent_change(before: list[np.ndarray], after: list[np.ndarray]) -> dict[st
     return out
 
 
+@dataclass
+class AttributeMatrix:
+    """Row a, column b: how adding attribute a's vector moves attribute b of the decodes. `percent`: the % change
+    of b's mean (the paper's Table 3); `sd`: the change in standard deviations of b over the eval windows
+    themselves, comparable across columns where percentages are not (a syncopation share near zero rises by
+    hundreds of percent when a few notes move)."""
+
+    names: list[str]
+    percent: np.ndarray
+    sd: np.ndarray
+
+    def diagonal_dominant(self, units: str = "sd") -> list[bool]:
+        """Per row: whether the vector moves its own attribute more (in absolute value) than any other."""
+        rows = getattr(self, units)
+        return [bool(np.isfinite(r).any() and np.nanargmax(np.abs(r)) == i) for i, r in enumerate(rows)]
+
+
 def attribute_matrix(workdir, data=None, windows: int = 256, amount: float = 1.0, temperature: float = 0.5,
-                     seed: int = 0) -> tuple[list[str], np.ndarray]:
-    """Rows: the attribute vector added (× `amount`) to the posterior means of eval windows; columns: % change of
-    each attribute of the decoded windows over those decoded from the unchanged means, with the same seed.
+                     seed: int = 0) -> AttributeMatrix:
+    """Each attribute vector added (× `amount`) to the posterior means of eval windows, against the windows
+    decoded from the unchanged means with the same seed.
 
     At temperature 0.5 rather than argmax: a small model's argmax decodes can hold no syncopation at all, and
     a change from zero has no percentage."""
@@ -201,15 +218,22 @@ def attribute_matrix(workdir, data=None, windows: int = 256, amount: float = 1.0
     chosen = np.asarray(split[np.linspace(0, len(split) - 1, min(windows, len(split))).astype(int)], np.int32)
     mu, _ = model.encode(chosen)
     vectors = attribute_vectors(model, data)
-    base = model.decode(mu, seed, temperature)
+    base = list(model.decode(mu, seed, temperature))
     names = list(ATTRIBUTES)
-    rows = [[percent_change(list(base), list(model.decode(mu + amount * vectors[a][None], seed, temperature)))[b]
-             for b in names] for a in names]
-    return names, np.array(rows)
+    spread = {b: float(np.std([ATTRIBUTES[b](w) for w in chosen])) for b in names}
+    percent, sd = [], []
+    for a in names:
+        moved = list(model.decode(mu + amount * vectors[a][None], seed, temperature))
+        percent.append([percent_change(base, moved)[b] for b in names])
+        sd.append([(np.mean([ATTRIBUTES[b](w) for w in moved]) - np.mean([ATTRIBUTES[b](w) for w in base]))
+                   / spread[b] if spread[b] else float("nan") for b in names])
+    return AttributeMatrix(names, np.array(percent), np.array(sd))
 
 
-def matrix_table(names: list[str], rows: np.ndarray) -> str:
-    lines = ["| vector added \\ % change in | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
-    for name, row in zip(names, rows, strict=True):
-        lines.append(f"| {name} | " + " | ".join("n/a" if np.isnan(v) else f"{v:+.1f}" for v in row) + " |")
+def matrix_table(m: AttributeMatrix, units: str = "percent") -> str:
+    label = {"percent": "% change", "sd": "change in sd"}[units]
+    fmt = "{:+.1f}" if units == "percent" else "{:+.2f}"
+    lines = [f"| vector added \\ {label} in | " + " | ".join(m.names) + " |", "|---" * (len(m.names) + 1) + "|"]
+    for name, row in zip(m.names, getattr(m, units), strict=True):
+        lines.append(f"| {name} | " + " | ".join("n/a" if np.isnan(v) else fmt.format(v) for v in row) + " |")
     return "\n".join(lines) + "\n"

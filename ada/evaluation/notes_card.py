@@ -62,8 +62,8 @@ def notes_card(folder: Path, hardware: str, data=None, windows: int = 2048, pair
     checks |= {"mean_decode_hamming": float(distances.mean()), "mean_decode_hamming_se":
                float(distances.std() / np.sqrt(max(len(distances) - 1, 1))), "mean_decode_windows": len(distances),
                "mean_decode_within_0.1": float(np.mean(distances <= 0.1))}
-    names, matrix = attribute_matrix(folder, data, windows=min(windows, 256), seed=seed)
-    diagonal = [bool(np.isfinite(r).any() and np.nanargmax(np.abs(r)) == i) for i, r in enumerate(matrix)]
+    matrix = attribute_matrix(folder, data, windows=min(windows, 256), seed=seed)
+    diagonal = {units: matrix.diagonal_dominant(units) for units in ("percent", "sd")}
     params = sum(math.prod(x.shape) for x in jax.tree.leaves(model.trained.variables))
     member = read_member(folder)
     m = config.model
@@ -99,9 +99,12 @@ def notes_card(folder: Path, hardware: str, data=None, windows: int = 2048, pair
              "## Attribute vectors (the paper's section 5.3)", "",
              "Each vector (train windows' top quartile of an attribute minus the bottom's, in posterior means; "
              "stored in this folder) added once to the posterior means of eval windows, decoded at temperature "
-             "0.5; each column the % change of an attribute. "
-             f"Diagonal dominant in {sum(diagonal)} of {len(diagonal)} rows.", "",
-             matrix_table(names, matrix).rstrip(), "",
+             "0.5. First each column's % change of an attribute's mean (the paper's measure), then its change in "
+             "standard deviations of that attribute over the eval windows, the units in which columns compare. "
+             f"Diagonal dominant (each vector moving its own attribute most) in {sum(diagonal['percent'])} of "
+             f"{len(matrix.names)} rows in %, in {sum(diagonal['sd'])} of {len(matrix.names)} in standard "
+             "deviations.", "",
+             matrix_table(matrix, "percent").rstrip(), "", matrix_table(matrix, "sd").rstrip(), "",
              "## Use", "", "```bash",
              f"ada notes sample --workdir {folder} --num 8 --out listen/{folder.name}-samples",
              f"ada notes interpolate --workdir {folder} --from {folder}/examples/a.mid --to {folder}/examples/b.mid "
@@ -109,7 +112,8 @@ def notes_card(folder: Path, hardware: str, data=None, windows: int = 2048, pair
              f"ada notes attribute --workdir {folder} --input {folder}/examples/a.mid --attribute note_density "
              f"--out listen/{folder.name}-denser", "```", ""]
     write_json(folder / MEASURES, {"eval": row.to_dict(), "interpolation": {"rows": rows, "reference_trigram":
-                                   reference, **checks}, "attributes": {"names": names, "matrix": matrix.tolist(),
-                                                                        "diagonal_dominant": diagonal}})
+                                   reference, **checks}, "attributes": {"names": matrix.names,
+                                   "matrix": matrix.percent.tolist(), "matrix_sd": matrix.sd.tolist(),
+                                   "diagonal_dominant": diagonal["percent"], "diagonal_dominant_sd": diagonal["sd"]}})
     write_text(folder / CARD, "\n".join(lines))
     return folder / CARD

@@ -146,6 +146,8 @@ def test_an_exported_musicvae_ships_what_every_notes_command_needs_and_a_card_me
     card = (out / "MODEL_CARD.md").read_text()
     assert f"| {measures['eval']['teacher_forced_accuracy']:.3f} | {measures['eval']['sampled_accuracy']:.3f} |" in card
     assert len(measures["attributes"]["matrix"]) == 5 and len(measures["interpolation"]["rows"]) == 7
+    attributes = measures["attributes"]
+    assert np.shape(attributes["matrix_sd"]) == (5, 5) and len(attributes["diagonal_dominant_sd"]) == 5
     assert 0 <= measures["interpolation"]["mean_decode_hamming"] <= 1 and "gives it back" in card
     # with no data at hand (the dataset gone), the commands run from the folder alone
     shutil.rmtree(data)

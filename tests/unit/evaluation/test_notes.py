@@ -71,3 +71,15 @@ def test_runs_that_differ_only_in_seed_pool_into_mean_and_standard_error_and_a_m
     assert m["se"] == pytest.approx(np.hypot(0.02, 0.01) / np.sqrt(3))
     assert m["standard_errors"] == pytest.approx(0.09 / m["se"])
     assert "hier − flat: +0.090" in seed_table(summary)
+
+
+def test_a_row_is_diagonal_dominant_where_its_vector_moves_its_own_attribute_most_in_comparable_units():
+    from ada.evaluation.notes import AttributeMatrix, matrix_table
+
+    percent = np.array([[60.0, 100.0], [-5.0, 300.0]])  # a share near zero: hundreds of percent for a small move
+    sd = np.array([[1.5, 0.5], [-0.9, 0.4]])
+    m = AttributeMatrix(["density", "syncopation"], percent, sd)
+    assert m.diagonal_dominant("percent") == [False, True]
+    assert m.diagonal_dominant("sd") == [True, False]  # |−0.9| > 0.4: the second vector moves density more
+    assert "| density | +1.50 | +0.50 |" in matrix_table(m, "sd")
+    assert "| syncopation | -5.0 | +300.0 |" in matrix_table(m, "percent")
