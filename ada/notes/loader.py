@@ -4,7 +4,10 @@ As the audio loader's crops, record i of the training stream is one window drawn
 grain's record position (saved in each checkpoint) is all a resumed run needs to see the batches an
 uninterrupted run would. With `data.transpose = k` every melody window is moved by a shift drawn
 uniformly from the ones within ±k semitones that keep all its notes on the piano (Magenta's
-NoteSequenceAugmenter for the 2-bar models: ±5); drum streams are never moved. With
+NoteSequenceAugmenter for the 2-bar models: ±5); drum streams are never moved. With `data.transpose_draw =
+"tune"` the shift is drawn once per tune from the seed, as Magenta's cached dataset fixes one per file (then
+narrowed, like a window's, to the shifts that keep its notes on the piano, where Magenta deletes the notes that
+fall off). With
 `data.windows_per_tune = k` (Magenta's max_tensors_per_notesequence: 5) each tune or file gives at most k windows:
 a fixed random k of its train windows, drawn once from the seed (as Magenta's cached dataset keeps one draw), and
 its first k eval windows.
@@ -22,6 +25,7 @@ from ada.notes.dataset import NoteDataset, open_notes
 from ada.notes.representation import FIRST_PITCH_CLASS, MELODY_VOCAB
 
 PITCHED = ("melody",)  # stream kinds that transposition moves (drum classes are not pitches)
+TRANSPOSE_DRAWS = ("window", "tune")  # a shift per training window (ours), or one per tune (Magenta's cached draw)
 
 
 def transpose_window(window: np.ndarray, kinds, shift: int) -> np.ndarray:
@@ -62,8 +66,12 @@ def per_tune(tunes: np.ndarray, cap: int, seed: int | None = None) -> np.ndarray
 class WindowSource(grain.sources.RandomAccessDataSource):
     """Record i -> one window [S, T] of the train split, drawn (and transposed) from (seed, i)."""
 
-    def __init__(self, notes: NoteDataset, seed: int, transpose: int, split: str = "train", per_tune_cap: int = 0):
+    def __init__(self, notes: NoteDataset, seed: int, transpose: int, split: str = "train", per_tune_cap: int = 0,
+                 transpose_draw: str = "window"):
+        if transpose_draw not in TRANSPOSE_DRAWS:
+            raise ValueError(f"data.transpose_draw={transpose_draw!r}: choose one of {', '.join(TRANSPOSE_DRAWS)}")
         self.notes, self.seed, self.transpose, self.split = notes, seed, transpose, split
+        self.per_tune_shift = transpose_draw == "tune"
         self.kinds = [s["kind"] for s in notes.streams]
         self.cap = per_tune_cap
         self.kept = per_tune(notes.tunes(split), per_tune_cap, seed)
@@ -74,28 +82,35 @@ class WindowSource(grain.sources.RandomAccessDataSource):
 
     def __repr__(self) -> str:  # grain checks a restored state against this
         return (f"WindowSource({self.notes.root.resolve()}, split={self.split}, seed={self.seed}, "
-                f"transpose={self.transpose}, windows={self.count}"
+                f"transpose={self.transpose}{', per tune' if self.per_tune_shift else ''}, windows={self.count}"
                 + (f", per tune={self.cap})" if self.cap else ")"))
 
     def __getitem__(self, record: int) -> np.ndarray:
         rng = np.random.default_rng((self.seed, int(record)))
-        window = np.array(self.notes.split(self.split)[int(self.kept[rng.integers(self.count)])], np.int32)
+        index = int(self.kept[rng.integers(self.count)])
+        window = np.array(self.notes.split(self.split)[index], np.int32)
         if self.transpose:
             low, high = allowed_shifts(window, self.kinds, self.transpose)
-            window = transpose_window(window, self.kinds, int(rng.integers(low, high + 1)))
+            if self.per_tune_shift:
+                tune = int(self.notes.tunes(self.split)[index])
+                drawn = int(np.random.default_rng((self.seed, 1, tune)).integers(-self.transpose, self.transpose + 1))
+                shift = min(max(drawn, low), high)
+            else:
+                shift = int(rng.integers(low, high + 1))
+            window = transpose_window(window, self.kinds, shift)
         return window
 
 
 class NoteWindows:
     """MusicVAE's answer to `spec.training_data(config)` (see ada.data.loader.AudioCrops for the protocol)."""
 
-    def __init__(self, notes: NoteDataset, transpose: int = 0, per_tune_cap: int = 0):
-        self.notes, self.transpose, self.cap = notes, transpose, per_tune_cap
+    def __init__(self, notes: NoteDataset, transpose: int = 0, per_tune_cap: int = 0, transpose_draw: str = "window"):
+        self.notes, self.transpose, self.cap, self.transpose_draw = notes, transpose, per_tune_cap, transpose_draw
 
     @classmethod
     def open(cls, config, spec=None) -> NoteWindows:
         return cls(open_notes(config.data.path), int(config.data.get("transpose", 0)),
-                   int(config.data.get("windows_per_tune", 0)))
+                   int(config.data.get("windows_per_tune", 0)), str(config.data.get("transpose_draw", "window")))
 
     @property
     def steps_per_example(self) -> int:
@@ -121,7 +136,8 @@ class NoteWindows:
 
     def train_batches(self, *, batch_size: int, seed: int, workers: int = 0,
                       shard: tuple[int, int] | None = None) -> grain.DataLoader:
-        return grain_batches(WindowSource(self.notes, seed, self.transpose, per_tune_cap=self.cap),
+        return grain_batches(WindowSource(self.notes, seed, self.transpose, per_tune_cap=self.cap,
+                                          transpose_draw=self.transpose_draw),
                              batch_size=batch_size, seed=seed, workers=workers, shard=shard)
 
     def eval_batches(self, *, batch_size: int, max_examples: int | None, split: str = "eval",

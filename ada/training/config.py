@@ -133,8 +133,9 @@ def musicvae(data: str, *, streams: str = "melody", bars: int, encoder, decoder,
     c = base_config("musicvae")
     # a window of `bars` bars is the example: data.crop is its length in steps, data.eval_crops the eval windows
     # windows_per_tune: Magenta's max_tensors_per_notesequence (5): a tune or file gives at most 5 windows
+    # transpose_draw: "window" (ours: a shift per training window) or "tune" (Magenta's: one per file, cached)
     c.data = dict(path=data, crop=bars * 16, batch_size=batch_size, workers=0, eval_crops=2048, eval_batch_size=256,
-                  transpose=transpose, windows_per_tune=5)
+                  transpose=transpose, transpose_draw="window", windows_per_tune=5)
     c.model = ml_collections.ConfigDict(dict(
         kind="musicvae", vocab=90, streams=streams, bars=bars, steps_per_bar=16, encoder=tuple(encoder),
         decoder=tuple(decoder), decoder_type=decoder_type, z=z, free_bits=float(free_bits), max_beta=float(max_beta),

@@ -128,3 +128,32 @@ def test_training_draws_only_the_capped_windows_and_eval_sweeps_each_tunes_first
     swept = np.concatenate([b["tokens"][b["mask"] > 0] for b in NoteWindows(notes, per_tune_cap=5).eval_batches(
         batch_size=4, max_examples=None, shard=(0, 1))])
     np.testing.assert_array_equal(swept, x[[0, 1, 2, 3, 4, 12, 13, 14]])
+
+
+def test_a_shift_drawn_per_tune_moves_all_of_a_tunes_windows_alike_and_one_per_window_does_not(tmp_path):
+    from ada.notes.loader import WindowSource
+
+    x = np.zeros((12, 1, 32), np.int16)
+    x[:, 0, 0] = 45  # mid-piano: every shift within ±5 is allowed
+    x[np.arange(12), 0, np.arange(12) + 1] = 45  # window k's second onset at step k + 1: which window it is
+    tunes = np.repeat(np.arange(4), 3).astype(np.int32)
+    write_notes(tmp_path / "d", kind="melody", bars=2, streams=[stream("melody", "melody")],
+                splits={"train": (x, tunes)}, sources={"files": 4})
+    notes = open_notes(tmp_path / "d")
+
+    def shifts(draw, seed=0) -> dict[int, set[int]]:
+        """Per tune, the shifts its windows were drawn with."""
+        source, seen = WindowSource(notes, seed=seed, transpose=5, transpose_draw=draw), {}
+        for r in range(400):
+            w = np.asarray(source[r])[0]
+            k = int(np.nonzero(w[1:])[0][0])
+            seen.setdefault(int(tunes[k]), set()).add(int(w[0]) - 45)
+        return seen
+
+    per_tune = shifts("tune")
+    assert len(per_tune) == 4 and all(len(s) == 1 for s in per_tune.values())  # one shift for all a tune's draws
+    drawn = [next(iter(s)) for seed in (0, 1, 2) for s in shifts("tune", seed).values()]
+    assert len(set(drawn)) > 3 and max(map(abs, drawn)) <= 5  # tunes and seeds draw different shifts in ±5
+    assert all(len(s) > 5 for s in shifts("window").values())  # a new shift at every draw
+    with pytest.raises(ValueError, match="transpose_draw='file': choose one of window, tune"):
+        WindowSource(notes, seed=0, transpose=5, transpose_draw="file")
