@@ -137,7 +137,7 @@ def cmd_export(args) -> int:
     if args.corpus:  # measured beside it, for machines without it
         from ada.generation.audio import record_corpus_measures
 
-        record_corpus_measures(path, args.corpus)
+        record_corpus_measures(path, args.corpus, count=args.corpus_excerpts)
     written = card.write_card(Path(args.out), card.model_card(
         stack, measured, args.hardware, args.sweep, since=card.parameters_written(Path(args.out))))
     size = sum(f.stat().st_size for f in Path(args.out).rglob("*") if f.is_file())
@@ -165,6 +165,8 @@ def add_export(sub) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace a stack already exported to --out")
     p.add_argument("--corpus", default=None, help="the corpus level 1 was trained on: its measures are kept beside "
                    "the stack file (corpus-measures.json), for pages drawn where the corpus is not")
+    p.add_argument("--corpus-excerpts", type=count, default=16, metavar="N",
+                   help="train excerpts of --corpus measured at each length (4 s and 30 s; default 16)")
     p.set_defaults(func=cmd_export)
 
 

@@ -44,6 +44,8 @@ class NotesEvaluation:
     reconstruction_nats: float
     elbo: float
     free_bits: float = 0.0  # the KL the objective leaves free (bits); a KL at this floor is all z was allowed
+    teacher_forced_se: float = float("nan")  # standard errors of the two accuracies over the windows
+    sampled_se: float = float("nan")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -84,6 +86,7 @@ def evaluate_notes(workdir, data=None, split: str = "eval", windows: int | None 
         raise ConfigError(str(e)) from None
     step = jax.jit(make_sweep_step(trained.model))
     sums, count = {"ce": 0.0, "tf": 0.0, "sampled": 0.0, "drawn": 0.0, "kl": 0.0}, 0.0
+    squares = {"tf": 0.0, "sampled": 0.0}
     for i, batch in enumerate(source.eval_batches(batch_size=batch_size, max_examples=windows, split=split,
                                                   shard=(0, 1))):
         out = jax.device_get(step(trained.variables, jnp.asarray(batch["tokens"]),
@@ -91,23 +94,29 @@ def evaluate_notes(workdir, data=None, split: str = "eval", windows: int | None 
         mask = batch["mask"]
         for k in sums:
             sums[k] += float(np.sum(np.asarray(out[k]) * mask))
+        for k in squares:
+            squares[k] += float(np.sum(np.asarray(out[k]) ** 2 * mask))
         count += float(mask.sum())
     mean = {k: v / max(count, 1) for k, v in sums.items()}
+    se = {k: float(np.sqrt(max(v / max(count, 1) - mean[k] ** 2, 0.0) / max(count - 1, 1))) for k, v in squares.items()}
     s = model.spec
     return NotesEvaluation(model=Path(workdir).name, decoder=s.decoder_type, bars=s.bars, step=trained.step,
                            split=split, windows=int(count), teacher_forced_accuracy=mean["tf"],
                            sampled_accuracy=mean["sampled"], draw_accuracy=mean["drawn"], kl_bits=mean["kl"] / LN2,
                            reconstruction_nats=mean["ce"], elbo=-(mean["ce"] + mean["kl"]),
-                           free_bits=float(trained.config.model.get("free_bits", 0.0)))
+                           free_bits=float(trained.config.model.get("free_bits", 0.0)),
+                           teacher_forced_se=se["tf"], sampled_se=se["sampled"])
 
 
 def table(rows: list[NotesEvaluation]) -> str:
-    """Rows shaped like the paper's Table 1 (reconstruction accuracies), with KL and ELBO beside them."""
+    """Rows shaped like the paper's Table 1 (reconstruction accuracies, ± their standard errors over the windows),
+    with KL and ELBO beside them."""
     lines = ["| model | decoder | bars | step | windows | teacher-forced acc. | sampled acc. (Magenta's) | "
              "draw acc. | KL (bits) | ELBO (nats) |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r.model} | {r.decoder} | {r.bars} | {r.step} | {r.windows} | "
-                     f"{r.teacher_forced_accuracy:.3f} | {r.sampled_accuracy:.3f} | {r.draw_accuracy:.3f} | "
+                     f"{r.teacher_forced_accuracy:.3f} ± {r.teacher_forced_se:.3f} | "
+                     f"{r.sampled_accuracy:.3f} ± {r.sampled_se:.3f} | {r.draw_accuracy:.3f} | "
                      f"{r.kl_bits:.1f} | {r.elbo:.1f} |")
     return "\n".join(lines) + "\n"
 

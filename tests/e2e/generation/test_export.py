@@ -173,10 +173,10 @@ def test_an_export_keeps_its_corpus_measures_for_pages_drawn_where_the_corpus_is
     corpus = tmp_path / "corpus"  # a copy that goes away, as on a machine that has only pretrained/
     shutil.copytree(piano, corpus)
     out = tmp_path / "shipped"
-    run_ada("export", "--stack", micro_stack, "--out", out, "--corpus", corpus)
+    run_ada("export", "--stack", micro_stack, "--out", out, "--corpus", corpus, "--corpus-excerpts", 4)
     recorded = json.loads((out / CORPUS_MEASURES).read_text())
     assert recorded["data"] == "corpus" and "4" in recorded["by_seconds"]
-    assert recorded["by_seconds"]["4"]["key_clarity"]["n"] == 16
+    assert recorded["by_seconds"]["4"]["key_clarity"]["n"] == 4 and recorded["count"] == 4
     for level in ("level1", "level2", "prior"):  # their configs name the copy, which is then gone
         config = json.loads((out / level / "config.json").read_text())
         config["data"]["path"] = str(corpus)

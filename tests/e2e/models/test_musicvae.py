@@ -144,7 +144,9 @@ def test_an_exported_musicvae_ships_what_every_notes_command_needs_and_a_card_me
     measures = json.loads((out / "measures.json").read_text())
     assert measures["eval"]["sampled_accuracy"] == pytest.approx(evaluate_notes(workdir).sampled_accuracy, abs=1e-6)
     card = (out / "MODEL_CARD.md").read_text()
-    assert f"| {measures['eval']['teacher_forced_accuracy']:.3f} | {measures['eval']['sampled_accuracy']:.3f} |" in card
+    e = measures["eval"]
+    cells = f"| {e['teacher_forced_accuracy']:.3f} ± {e['teacher_forced_se']:.3f} | {e['sampled_accuracy']:.3f} ± "
+    assert cells in card and 0 < e["sampled_se"] < 0.5
     assert len(measures["attributes"]["matrix"]) == 5 and len(measures["interpolation"]["rows"]) == 7
     attributes = measures["attributes"]
     assert np.shape(attributes["matrix_sd"]) == (5, 5) and len(attributes["diagonal_dominant_sd"]) == 5
