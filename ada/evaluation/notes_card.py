@@ -17,6 +17,7 @@ import numpy as np
 from ada.data.atomic import write_json, write_text
 from ada.evaluation.interpolation import evaluate_interpolations, interpolation_table
 from ada.evaluation.notes import attribute_matrix, evaluate_notes, matrix_table, table
+from ada.generation.notes import mean_decode_distance
 from ada.notes.dataset import open_notes
 from ada.notes.midi import stream_names
 from ada.training.member import data_line, read_member, train_time
@@ -35,16 +36,6 @@ def latent_checks(rows: list[dict]) -> dict:
             "to_A_rises": bool(np.all(np.diff(to_a) >= 0)), "to_B_falls": bool(np.all(np.diff(to_b) <= 0)),
             "midpoint_to_A": mid["latent_hamming_A"], "midpoint_to_B": mid["latent_hamming_B"],
             "midpoint_trigram": mid["latent_trigram"], "data_midpoint_trigram": mid["data_trigram"]}
-
-
-def mean_decode_distance(model, windows) -> np.ndarray:
-    """Per window: the Hamming distance of its posterior mean's argmax decode to itself (what "decoding A's
-    mean gives A" means)."""
-    from ada.generation.notes import hamming
-
-    windows = np.asarray(windows, np.int32)
-    mu, _ = model.encode(windows)
-    return np.array([hamming(x, y) for x, y in zip(model.decode(mu, 0, 0.0), windows, strict=True)])
 
 
 def notes_card(folder: Path, hardware: str, data=None, windows: int = 2048, pairs: int = 32, seed: int = 0) -> str:

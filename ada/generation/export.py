@@ -49,11 +49,41 @@ def _is_itself(member, folder: Path, record: dict, dtype: str) -> bool:
 EXAMPLES = ("a.mid", "b.mid")  # in a shipped MusicVAE's examples/: the ends of the path `make listen` draws
 
 
+def example_windows(model, windows, tunes, within: float = 0.1, limit: int = 256, batch: int = 64) -> tuple[int, int]:
+    """Two eval windows of different tunes to show a path between, one looked for from the start of the split and
+    one from its middle: the first that holds a note onset (or drum hit) at least every 4 steps on average and
+    whose posterior mean decodes back (argmax) within `within` of itself, so that the path's ends are the
+    examples a listener hears; where none of the first `limit` such windows does, the one that decodes back
+    nearest."""
+    from ada.generation.notes import mean_decode_distance
+    from ada.notes.representation import FIRST_PITCH_CLASS
+
+    windows, tunes = np.asarray(windows), np.asarray(tunes)
+    first_event = np.array([FIRST_PITCH_CLASS if kind == "melody" else 1 for kind in model.spec.streams])[:, None]
+    busy = (windows >= first_event).sum(axis=(1, 2)) * 4 >= windows[0].size  # note onsets and drum hits
+
+    def first_from(start: int, other_than: int | None) -> int:
+        order = [i for i in range(start, len(windows)) if busy[i] and tunes[i] != other_than][:limit] or [start]
+        best, nearest = order[0], np.inf
+        for lo in range(0, len(order), batch):
+            chosen = order[lo:lo + batch]
+            distance = mean_decode_distance(model, windows[chosen])
+            if distance.min() < nearest:
+                best, nearest = chosen[int(distance.argmin())], float(distance.min())
+            near = np.nonzero(distance <= within)[0]
+            if near.size:
+                return chosen[int(near[0])]
+        return best
+
+    a = first_from(0, None)
+    return a, first_from(len(windows) // 2, int(tunes[a]))
+
+
 def export_notes_model(workdir, out: Path, dtype: str = "bfloat16", overwrite: bool = False, data=None) -> Path:
     """A trained MusicVAE as it ships, in `out`: its config and parameters (an exported member, which every
     `ada notes` command reads as it reads a workdir), its attribute vectors (so that `ada notes attribute`
     needs no data) and two eval windows of its data as MIDI (examples/a.mid, b.mid: something to interpolate
-    between with nothing else at hand). Returns `out`."""
+    between with nothing else at hand, chosen by `example_windows`). Returns `out`."""
     from ada.generation.notes import NotesModel, attribute_vectors
     from ada.notes.dataset import open_notes
     from ada.notes.midi import tokens_to_midi
@@ -72,7 +102,7 @@ def export_notes_model(workdir, out: Path, dtype: str = "bfloat16", overwrite: b
     attribute_vectors(shipped, data)
     held = notes.split("eval")
     (staging / "examples").mkdir()
-    for name, index in zip(EXAMPLES, (0, len(held) // 2), strict=True):  # two tunes apart: the split is by tune
+    for name, index in zip(EXAMPLES, example_windows(shipped, held, notes.tunes("eval")), strict=True):
         tokens_to_midi(np.asarray(held[index]), model.kind, staging / "examples" / name)
     shutil.rmtree(out, ignore_errors=True)
     staging.rename(out)

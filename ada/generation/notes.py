@@ -195,6 +195,14 @@ def hamming(a, b) -> float:
     return float(np.mean(np.asarray(a) != np.asarray(b)))
 
 
+def mean_decode_distance(model: NotesModel, windows) -> np.ndarray:
+    """Per window: the Hamming distance of its posterior mean's argmax decode to itself (what "decoding A's
+    mean gives A" means)."""
+    windows = np.asarray(windows, np.int32)
+    mu, _ = model.encode(windows)
+    return np.array([hamming(x, y) for x, y in zip(model.decode(mu, 0, 0.0), windows, strict=True)])
+
+
 def _meta(model: NotesModel, **more) -> dict:
     s = model.spec
     return {"model": str(model.workdir), "checkpoint step": model.trained.step,

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 
+import numpy as np
+
 from ada.evaluation import card
 
 
@@ -52,3 +54,32 @@ def test_a_temperature_sweep_is_a_row_per_setting(tmp_path):
     old = tmp_path / "t1" / "reconstructions" / "reconstructions.json"  # drawn before the parameters were written
     os.utime(old, (old.stat().st_atime, old.stat().st_mtime - 60))
     assert card.sweep_table(tmp_path, since=old.stat().st_mtime + 30)[2:] == ["| 0.3 | 2.9 | 0.97 | 1.1 | – |", ""]
+
+
+def test_a_shipped_musicvaes_examples_are_busy_windows_of_two_tunes_that_its_means_decode_back_to():
+    from types import SimpleNamespace
+
+    from ada.generation.export import example_windows
+
+    rng = np.random.default_rng(0)
+    windows = rng.integers(2, 90, (12, 1, 32))  # an onset at every step
+    windows[0, 0, 4:] = 0  # 4 onsets in 32 steps: too sparse to show a path with
+    tunes = np.array([0, 0, 1, 1, 1, 2, 3, 3, 4, 4, 5, 5])
+    garbled = {1, 2, 6}  # windows whose mean decodes to something else
+
+    class Model:
+        spec = SimpleNamespace(streams=("melody",))
+
+        def encode(self, w):
+            return np.asarray(w), None
+
+        def decode(self, mu, seed, temperature):
+            return [np.zeros_like(w) if any((w == windows[k]).all() for k in garbled) else w for w in mu]
+
+    assert example_windows(Model(), windows, tunes) == (3, 7)  # 0 sparse, 1-2 garbled; from the middle: 6 garbled
+    tunes[7] = 1  # the tune of the first example: the second comes from another tune
+    assert example_windows(Model(), windows, tunes) == (3, 8)
+    garbled |= set(range(12)) - {5, 9}
+    assert example_windows(Model(), windows, tunes, within=0.0) == (5, 9)
+    garbled |= {5, 9}  # none decodes back: the nearest (all equally far here: the first looked at)
+    assert example_windows(Model(), windows, tunes) == (1, 6)
