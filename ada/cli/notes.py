@@ -113,13 +113,24 @@ def cmd_notes_eval(args) -> int:
             print(matrix_table(m, "sd"), end="")
     if args.interpolations:
         from ada.data.atomic import write_json
-        from ada.evaluation.interpolation import evaluate_interpolations, interpolation_table
+        from ada.evaluation.interpolation import (
+            evaluate_interpolations,
+            interpolation_table,
+            latent_checks,
+            latent_reading,
+            mean_decode_checks,
+        )
+        from ada.generation.notes import NotesModel
+        from ada.notes.dataset import open_notes
 
         for workdir in args.workdir:
             rows, reference = evaluate_interpolations(workdir, args.data, pairs=args.interpolations, seed=args.seed)
             print(f"\ninterpolations of {workdir} ({args.interpolations} pairs of eval windows, latent decodes at "
                   "temperature 0.5):")
-            print(interpolation_table(rows, reference), end="")
+            print(interpolation_table(rows, reference))
+            model = NotesModel.load(workdir)
+            held = open_notes(args.data or model.trained.config.data.path).split("eval")
+            print(latent_reading(latent_checks(rows) | mean_decode_checks(model, held)))
             if args.out:
                 write_json(Path(f"{args.out}-interpolation-{Path(workdir).name}.json"),
                            {"reference_trigram": reference, "rows": rows})

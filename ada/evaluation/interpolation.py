@@ -101,3 +101,38 @@ def evaluate_interpolations(workdir, data=None, pairs: int = 32, steps: int = 7,
     picked = np.asarray(held[np.linspace(0, len(held) - 1, min(2 * pairs, len(held))).astype(int)], np.int32)
     reference = float(np.mean([trigram.log_prob(w) for w in picked]))
     return interpolation_study(model, picked, trigram, pairs, steps, temperature, seed), reference
+
+
+def latent_checks(rows: list[dict]) -> dict:
+    """The reading of an interpolation study against its targets: how close the path's ends are to A and B,
+    whether the distance to A rises and to B falls, how far the midpoint is from both, and how natural it is
+    beside the data-space midpoint."""
+    first, last, mid = rows[0], rows[-1], rows[len(rows) // 2]
+    to_a, to_b = [r["latent_hamming_A"] for r in rows], [r["latent_hamming_B"] for r in rows]
+    return {"start_to_A": first["latent_hamming_A"], "end_to_B": last["latent_hamming_B"],
+            "to_A_rises": bool(np.all(np.diff(to_a) >= 0)), "to_B_falls": bool(np.all(np.diff(to_b) <= 0)),
+            "midpoint_to_A": mid["latent_hamming_A"], "midpoint_to_B": mid["latent_hamming_B"],
+            "midpoint_trigram": mid["latent_trigram"], "data_midpoint_trigram": mid["data_trigram"]}
+
+
+def mean_decode_checks(model, held, windows: int = 256) -> dict:
+    """How far the argmax decode of a window's posterior mean lands from the window, over (up to `windows`
+    spread over) the held-out split: mean, standard error, count, and the share within 0.1."""
+    from ada.generation.notes import mean_decode_distance
+
+    distances = mean_decode_distance(model, held[np.linspace(0, len(held) - 1, min(windows, len(held))).astype(int)])
+    return {"mean_decode_hamming": float(distances.mean()),
+            "mean_decode_hamming_se": float(distances.std() / np.sqrt(max(len(distances) - 1, 1))),
+            "mean_decode_windows": len(distances), "mean_decode_within_0.1": float(np.mean(distances <= 0.1))}
+
+
+def latent_reading(c: dict) -> str:
+    """`latent_checks` and `mean_decode_checks` in a sentence, as the card and `ada notes eval` print them."""
+    return (f"Decoding a window's posterior mean by argmax gives it back {c['mean_decode_hamming']:.3f} ± "
+            f"{c['mean_decode_hamming_se']:.3f} from itself (Hamming, mean ± standard error over "
+            f"{c['mean_decode_windows']} eval windows; {c['mean_decode_within_0.1']:.0%} of them within 0.1). On the "
+            f"path at temperature 0.5: the start is {c['start_to_A']:.3f} from A and the end {c['end_to_B']:.3f} "
+            f"from B; the distance to A {'rises' if c['to_A_rises'] else 'does not rise'} all along and to B "
+            f"{'falls' if c['to_B_falls'] else 'does not fall'}; the midpoint is {c['midpoint_to_A']:.3f} from A and "
+            f"{c['midpoint_to_B']:.3f} from B, with 3-gram log-p {c['midpoint_trigram']:.3f} against the data-space "
+            f"midpoint's {c['data_midpoint_trigram']:.3f}.")

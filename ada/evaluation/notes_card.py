@@ -12,30 +12,22 @@ import math
 from pathlib import Path
 
 import jax
-import numpy as np
 
 from ada.data.atomic import write_json, write_text
-from ada.evaluation.interpolation import evaluate_interpolations, interpolation_table
+from ada.evaluation.interpolation import (
+    evaluate_interpolations,
+    interpolation_table,
+    latent_checks,
+    latent_reading,
+    mean_decode_checks,
+)
 from ada.evaluation.notes import attribute_matrix, evaluate_notes, matrix_table, table
-from ada.generation.notes import mean_decode_distance
 from ada.notes.dataset import open_notes
 from ada.notes.midi import stream_names
 from ada.training.member import data_line, read_member, train_time
 
 CARD = "MODEL_CARD.md"
 MEASURES = "measures.json"
-
-
-def latent_checks(rows: list[dict]) -> dict:
-    """The issue-level reading of an interpolation study: how close the path's ends are to A and B, whether
-    the distance to A rises and to B falls, how far the midpoint is from both, and how natural it is beside
-    the data-space midpoint."""
-    first, last, mid = rows[0], rows[-1], rows[len(rows) // 2]
-    to_a, to_b = [r["latent_hamming_A"] for r in rows], [r["latent_hamming_B"] for r in rows]
-    return {"start_to_A": first["latent_hamming_A"], "end_to_B": last["latent_hamming_B"],
-            "to_A_rises": bool(np.all(np.diff(to_a) >= 0)), "to_B_falls": bool(np.all(np.diff(to_b) <= 0)),
-            "midpoint_to_A": mid["latent_hamming_A"], "midpoint_to_B": mid["latent_hamming_B"],
-            "midpoint_trigram": mid["latent_trigram"], "data_midpoint_trigram": mid["data_trigram"]}
 
 
 def notes_card(folder: Path, hardware: str, data=None, windows: int = 2048, pairs: int = 32, seed: int = 0) -> str:
@@ -47,12 +39,7 @@ def notes_card(folder: Path, hardware: str, data=None, windows: int = 2048, pair
     s, config = model.spec, model.trained.config
     row = evaluate_notes(folder, data, windows=windows, seed=seed)
     rows, reference = evaluate_interpolations(folder, data, pairs=pairs, seed=seed)
-    checks = latent_checks(rows)
-    held = open_notes(data or config.data.path).split("eval")
-    distances = mean_decode_distance(model, held[np.linspace(0, len(held) - 1, min(256, len(held))).astype(int)])
-    checks |= {"mean_decode_hamming": float(distances.mean()), "mean_decode_hamming_se":
-               float(distances.std() / np.sqrt(max(len(distances) - 1, 1))), "mean_decode_windows": len(distances),
-               "mean_decode_within_0.1": float(np.mean(distances <= 0.1))}
+    checks = latent_checks(rows) | mean_decode_checks(model, open_notes(data or config.data.path).split("eval"))
     matrix = attribute_matrix(folder, data, windows=min(windows, 256), seed=seed)
     diagonal = {units: matrix.diagonal_dominant(units) for units in ("percent", "sd")}
     params = sum(math.prod(x.shape) for x in jax.tree.leaves(model.trained.variables))
@@ -78,15 +65,7 @@ def notes_card(folder: Path, hardware: str, data=None, windows: int = 2048, pair
              f"Between {pairs} pairs of eval windows, decoded at temperature 0.5 from slerp of their posterior "
              "means, beside the data-space path that takes each step from B with probability α.", "",
              interpolation_table(rows, reference).rstrip(), "",
-             f"Decoding a window's posterior mean by argmax gives it back {checks['mean_decode_hamming']:.3f} ± "
-             f"{checks['mean_decode_hamming_se']:.3f} from itself (Hamming, mean ± standard error over "
-             f"{checks['mean_decode_windows']} eval windows; {checks['mean_decode_within_0.1']:.0%} of them within "
-             "0.1). On the path at temperature 0.5: "
-             f"the start is {checks['start_to_A']:.3f} from A and the end {checks['end_to_B']:.3f} from B; "
-             f"the distance to A {'rises' if checks['to_A_rises'] else 'does not rise'} all along and to B "
-             f"{'falls' if checks['to_B_falls'] else 'does not fall'}; the midpoint is {checks['midpoint_to_A']:.3f} "
-             f"from A and {checks['midpoint_to_B']:.3f} from B, with 3-gram log-p {checks['midpoint_trigram']:.3f} "
-             f"against the data-space midpoint's {checks['data_midpoint_trigram']:.3f}.", "",
+             latent_reading(checks), "",
              "## Attribute vectors (the paper's section 5.3)", "",
              "Each vector (train windows' top quartile of an attribute minus the bottom's, in posterior means; "
              "stored in this folder) added once to the posterior means of eval windows, decoded at temperature "
