@@ -64,7 +64,8 @@ def test_sample_interpolate_attribute_and_eval_write_what_they_say(trained, tmp_
                    "--attributes", "--interpolations", 3)
     [row] = json.loads((tmp_path / "table.json").read_text())
     assert row["windows"] == 8 and 0 <= row["sampled_accuracy"] <= 1 and row["kl_bits"] > 0
-    assert "teacher-forced acc." in proc.stdout and "vector added" in proc.stdout
+    assert "teacher-forced acc." in proc.stdout and "vector added" in proc.stdout and "change in sd" in proc.stdout
+    assert "posterior mean by argmax gives it back" in proc.stdout and "the midpoint is" in proc.stdout
     study = json.loads((tmp_path / f"table-interpolation-{workdir.name}.json").read_text())
     ends = study["rows"][0], study["rows"][-1]
     assert [r["alpha"] for r in ends] == [0.0, 1.0] and len(study["rows"]) == 7
