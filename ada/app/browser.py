@@ -126,3 +126,35 @@ def first_sound(browser: AppBrowser, seconds: float = 300) -> float:
     clicked = browser.click("generate-button")
     browser.wait(lambda: set(browser.audio_sources("generate-live")) - before, seconds, "the first audio")
     return time.monotonic() - clicked
+
+
+PLAYBACK = """const a = document.querySelector('#' + arguments[0] + ' audio');
+if (!a) return null;
+if (!a._trace) {
+  a._trace = {waiting: 0};
+  a.addEventListener('waiting', () => { if (a.currentTime > 0) a._trace.waiting++; });
+}
+if (arguments[1] || a._trace.src !== a.currentSrc) { a._trace.waiting = 0; a._trace.src = a.currentSrc; }
+const end = a.buffered.length ? a.buffered.end(a.buffered.length - 1) : 0;
+return [a.currentTime, end, a.ended, a._trace.waiting];"""
+
+
+def playback(browser: AppBrowser, elem_id: str = "generate-live", seconds: float = 120) -> dict:
+    """Follow a streaming player from its first sound to its end: how often it ran dry while playing (a
+    'waiting' event after it started), and how far the audio it held ran ahead of what it played while more
+    was still to come (the smallest lead, in seconds). A lead that stays above zero with no waits is audio heard
+    without a gap."""
+    trace = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:  # the first poll forgets what the player did before this clip
+        state = browser.driver.execute_script(PLAYBACK, elem_id, not trace)
+        if state:
+            trace.append(state)
+            if state[2]:
+                break
+        time.sleep(0.1)
+    whole = trace[-1][1] if trace else 0.0  # once the whole clip has arrived, the lead falls to 0 by itself
+    playing = [(t, end) for t, end, ended, _ in trace if 0 < t and end < whole - 1e-3]
+    return {"played": trace[-1][0] if trace else 0.0, "ended": bool(trace and trace[-1][2]),
+            "waits": int(trace[-1][3]) if trace else 0,
+            "least_lead": min((end - t for t, end in playing), default=0.0)}

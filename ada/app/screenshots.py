@@ -1,10 +1,10 @@
 """`make app-screenshots`: the app on the shipped stack in headless Chromium, as a user meets it.
 
 Clicks Generate (4 s, 2 samples) three times and records the time from each click to the first sound reaching
-the player (the first includes compiling the samplers), continues the shipped excerpt, reconstructs it, and
-interpolates with the first MusicVAE (`--musicvae WORKDIR`, else the shipped ones) between its examples; a
-screenshot of each tab goes to OUT/app-TAB.png and the timings to docs/results/app-first-sound.md (a generated
-file).
+the player (the first includes compiling the samplers) and whether the streamed playback then ran dry;
+continues the shipped excerpt, reconstructs it, and interpolates with the first MusicVAE (`--musicvae
+WORKDIR`, else the shipped ones) between its examples; a screenshot of each tab goes to OUT/app-TAB.png and the
+timings to docs/results/app-first-sound.md (a generated file).
 """
 
 from __future__ import annotations
@@ -46,9 +46,10 @@ def main(argv=None) -> int:
                           port=_port())
     chromium = browser.AppBrowser(address, height=1500)
     try:
-        took = []
+        took, heard = [], []
         for _ in range(args.clicks):
             took.append(browser.first_sound(chromium))
+            heard.append(browser.playback(chromium))
             chromium.wait_text("generate-status", "written to")
         chromium.screenshot(out / "app-generate.png")
         chromium.tab("Continue")
@@ -79,7 +80,13 @@ def main(argv=None) -> int:
         f"player, in headless Chromium on this machine ({platform.machine()}, {os.cpu_count()} CPU cores).", "",
         "| click | seconds |", "|---|---|",
         *[f"| {n}{' (compiles the samplers)' if n == 1 else ''} | {t:.1f} |" for n, t in enumerate(took, 1)],
-        "", f"Median after the first: {statistics.median(warm):.1f} s.", ""]))
+        "", f"Median after the first: {statistics.median(warm):.1f} s.", "",
+        "The first sample's playback in the streamed player, from its first sound to its end: the seconds "
+        "played, how often it ran dry while playing (a `waiting` event) and the least audio it held ahead of "
+        "what it played while the rest was still rendering.", "",
+        "| click | played (s) | ran dry | least lead (s) |", "|---|---|---|---|",
+        *[f"| {n} | {h['played']:.2f}{'' if h['ended'] else ' (not ended)'} | {h['waits']} | "
+          f"{h['least_lead']:.2f} |" for n, h in enumerate(heard, 1)], ""]))
     print(f"screenshots in {out}; first sound after {', '.join(f'{t:.1f}' for t in took)} s ({TIMINGS})")
     return 0
 

@@ -39,6 +39,8 @@ def test_generate_plays_the_first_sample_while_it_renders_and_shows_the_measures
     chromium, out = app
     took = browser.first_sound(chromium)
     assert took < 120
+    heard = browser.playback(chromium)  # the streamed player plays the whole first sample to its end
+    assert heard["ended"] and heard["played"] == pytest.approx(4.0, abs=0.15), heard
     measures = chromium.wait_text("generate-measures", "harmonic contrast db")
     assert "key clarity" in measures and "corpus" in measures
     status = chromium.wait_text("generate-status", "written to")
