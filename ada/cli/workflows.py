@@ -1,5 +1,6 @@
-"""`ada release train | ship | card` and `ada sweep level1 | level2 | prior | temperature`: how the shipped stack
-is made and the sweeps that chose it (ada.workflows), each a resumable recipe of `ada` commands."""
+"""`ada release train | ship | card` and `ada sweep level1 | level2 | prior | temperature | fidelity | key-hold`:
+how the shipped stack is made and the sweeps and studies that chose it (ada.workflows), each a resumable recipe
+of `ada` commands."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 
 from ada.cli.arguments import UsageError, count, positive, temperatures
-from ada.workflows import fidelity, figures, release, sweeps
+from ada.workflows import fidelity, figures, key_hold, release, sweeps
 from ada.workflows.steps import Runner, WorkflowError
 
 # each setting of a recipe: its flag and what it is
@@ -37,7 +38,7 @@ SWEEP_FLAGS = {
     "level2_steps": ("--level2-steps", "level2: training steps per variant"),
     "excerpts": ("--excerpts", "level2: training excerpts reconstructed"),
     "round_minutes": ("--round-minutes", "fidelity: wall time of each candidate's training per round"),
-    "heldout": ("--heldout", "fidelity: the held-out works (make data-heldout)"),
+    "heldout": ("--heldout", "fidelity, key-hold: the held-out works (make data-heldout)"),
     "candidates": ("--candidates", "fidelity: candidates of experiments/level1_study.py"),
 }
 
@@ -92,6 +93,9 @@ def cmd_sweep(args) -> int:
             result = r.pages
         elif args.name == "fidelity":
             result = fidelity.fidelity(run, s.runs / "fidelity", r.data, s.heldout, s.candidates, s.round_minutes)
+        elif args.name == "key-hold":
+            result = key_hold.study(run, s.runs / "key-hold", r.shipped, r.data, s.heldout, steps=r.prior_steps,
+                                    num=r.num, temperature=r.temperature)
         else:
             result = {"level1": sweeps.level1, "level2": sweeps.level2, "prior": sweeps.prior}[args.name](s, r, run)
     except WorkflowError as e:
@@ -119,9 +123,10 @@ def register(sub) -> None:
     _add_settings(p, release.Release, RELEASE_FLAGS)
     p.set_defaults(func=cmd_release)
 
-    p = sub.add_parser("sweep", help="the sweeps that chose the shipped stack (level1, level2, prior, temperature) "
-                       "and the level-1 fidelity study (resumable; --dry-run shows the commands)")
-    p.add_argument("name", choices=("level1", "level2", "prior", "temperature", "fidelity"))
+    p = sub.add_parser("sweep", help="the sweeps that chose the shipped stack (level1, level2, prior, temperature), "
+                       "the level-1 fidelity study and the key-hold study of longer priors (resumable; --dry-run "
+                       "shows the commands)")
+    p.add_argument("name", choices=("level1", "level2", "prior", "temperature", "fidelity", "key-hold"))
     p.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
     _add_settings(p, release.Release, RELEASE_FLAGS)
     _add_settings(p, sweeps.Sweep, SWEEP_FLAGS)

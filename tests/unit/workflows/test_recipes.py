@@ -276,3 +276,53 @@ def test_the_study_names_the_corpus_renders_folder_as_the_corpus_does():
     from ada.workflows import fidelity
 
     assert fidelity.RENDERS == RENDERS  # named twice so that the `ada` command starts without importing JAX
+
+
+class Sampler(Recorder):
+    """A recorder whose `ada sample` writes the page a real one would, with a key hold of `hold[stack]`."""
+
+    def __init__(self, hold):
+        super().__init__()
+        self.hold = hold
+
+    def ada(self, *args, timeout_minutes=None):
+        code = super().ada(*args, timeout_minutes=timeout_minutes)
+        if args[0] == "sample":
+            out = Path(args[args.index("--out") + 1])
+            out.mkdir(parents=True)
+            stack = Path(args[args.index("--stack") + 1]).stem
+            measures = {"key_hold": {"mean": self.hold[stack], "std": 0.1, "n": 5},
+                        "key_clarity": {"mean": 0.6, "std": 0.02, "n": 5}}
+            page = {"prior": f"{stack} (step 6000)", "temperature": "level 1 0.2, level 2 0.3, prior 1",
+                    "measures": measures}
+            (out / "samples.json").write_text(json.dumps(page))
+        return code
+
+
+def test_the_key_hold_study_samples_each_prior_for_30_s_beside_the_shipped_one_and_the_corpus(tmp_path):
+    from ada.workflows import key_hold
+
+    shipped, data = tmp_path / "pretrained", tmp_path / "medium"
+    for folder in (shipped, Path(f"{data}-codes2")):
+        folder.mkdir()
+    (shipped / "stack.json").write_text("{}")
+    (Path(f"{data}-codes2") / "index.json").write_text("{}")
+    corpus = {"key_hold": {"mean": 0.35, "std": 0.08, "n": 65}, "key_clarity": {"mean": 0.78, "std": 0.04, "n": 65},
+              "harmonic_contrast_db": {"mean": 25.4, "std": 1.3, "n": 65}}
+    run = Sampler({"stack": 0.28, "tiny_prior_16s": 0.42})
+    table = key_hold.study(run, tmp_path / "runs", shipped, data, tmp_path / "heldout", table=tmp_path / "t.md",
+                           corpus=lambda path, split, count: {"measures": corpus, "what": f"{split} split"})
+    assert [c.split()[0] for c in run.log] == ["sample", "train", "stack", "sample", "table"]
+    assert "--seconds 30" in run.log[0] and f"--config.data.path={data}-codes2" in run.log[1]
+    assert json.loads((tmp_path / "runs" / "tiny_prior_16s.json").read_text())["levels"] == \
+        [str((shipped / "level1").resolve()), str((shipped / "level2").resolve())]
+    rows = {line.split(" | ")[0]: line for line in table.read_text().splitlines() if line.startswith("| ")}
+    # each mean ± std / sqrt(n - 1); key hold also over the training corpus's, whose 0.8 share is the target
+    assert "| 0.350 ± 0.010 | 0.780 ± 0.005 | 25.400 ± 0.163 | 1.00 |" in rows["| corpus, train split (medium)"]
+    assert "| 5 | 0.280 ± 0.050 | 0.600 ± 0.010 | – | 0.80 |" in rows["| shipped stack (its prior)"]
+    assert rows["| shipped levels, tiny_prior_16s"].endswith("| 1.20 |")
+    assert "at least 0.8 × the training corpus's (0.280)" in table.read_text()
+    again = Sampler({})  # a rerun resumes the prior's training and draws no page again
+    key_hold.study(again, tmp_path / "runs", shipped, data, tmp_path / "heldout", table=tmp_path / "t.md",
+                   corpus=lambda path, split, count: {"measures": corpus, "what": f"{split} split"})
+    assert [c.split()[0] for c in again.log] == ["train", "stack", "table"]
