@@ -33,14 +33,14 @@ def study(run: Runner, runs: Path, shipped: Path, data: Path, heldout: Path, pri
     run.require(codes2 / "index.json", "top codes of the medium corpus",
                 f"ada encode through {shipped}/level1 and level2 makes them (docs/results/key-hold.md)")
     pages = Pages(seconds=SECONDS)
-    drawn = [("shipped stack (its prior)", runs / "shipped-pages")]
+    drawn = [("shipped stack (its prior)", runs / "shipped-pages", shipped / "prior")]
     pages.draw(run, "sample", shipped / "stack.json", [shipped], drawn[0][1], num, temperature)
     for name in priors:
         workdir = runs / name
         run.ada("train", "--config", Path("experiments") / f"{name}.py", "--workdir", workdir,
                 f"--config.data.path={codes2}", f"--config.train.steps={steps}")
         stack = run.write_stack(runs / f"{name}.json", [shipped / "level1", shipped / "level2"], workdir)
-        drawn.append((f"shipped levels, {name}", runs / f"{name}-pages"))
+        drawn.append((f"shipped levels, {name}", runs / f"{name}-pages", workdir))
         pages.draw(run, "sample", stack, [workdir / "checkpoints"], drawn[-1][1], num, temperature)
     run.log.append(f"table {table}")
     if run.dry_run:
@@ -48,7 +48,7 @@ def study(run: Runner, runs: Path, shipped: Path, data: Path, heldout: Path, pri
     corpus = corpus or corpus_measures
     references = [(f"corpus, train split ({Path(data).name})", corpus(data, "train", 64)),
                   (f"held-out works ({Path(heldout).name})", corpus(heldout, "eval", 32))]
-    rows = [(label, _page(out)) for label, out in drawn]
+    rows = [(label, _page(out, prior)) for label, out, prior in drawn]
     write_text(table, key_hold_table(rows, references, temperature))
     return table
 
@@ -66,9 +66,12 @@ def corpus_measures(data: Path, split: str, count: int) -> dict:
     return {"measures": listen([audio_of(tokens, ds.preemphasis) for _, tokens in chosen]), "what": f"{split} split"}
 
 
-def _page(out: Path) -> dict:
+def _page(out: Path, prior: Path) -> dict:
+    from ada.training.member import train_time
+
     page = json.loads((Path(out) / "samples" / "samples.json").read_text())
-    return {"measures": page["measures"], "what": f"{page['prior']}, {page['temperature']}"}
+    what = f"{page['prior']}, trained {train_time(prior)}, {page['temperature']}"  # its steps' wall time
+    return {"measures": page["measures"], "what": what}
 
 
 def _se(m: dict) -> float:
