@@ -76,12 +76,12 @@ lint: setup
 TEST_WORKERS ?= 2
 ## the whole suite, unit and end-to-end (what CI runs)
 test: setup lint
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The quick loop: in-process unit tests, mirroring the package (tests/unit); tests/e2e runs whole commands.
 ## the quick loop: in-process unit tests (tests/unit)
 test-unit: setup lint
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile tests/unit
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder tests/unit
 
 ## the small piano corpus (scores rendered on sampled pianos; data/README.md)
 data: $(SMALL)/index.json

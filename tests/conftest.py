@@ -37,6 +37,23 @@ def pytest_configure(config):
         os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO / ".pytest_cache" / "numba" / "main"))
 
 
+def pytest_collection_modifyitems(config, items):
+    """The longest files first, the many short unit files last to even out the end: `make test` hands
+    whole files to the workers in collection order (`--dist loadfile --no-loadscope-reorder`), and xdist's
+    own order, the files with most tests first, left one worker on a 80-s file while the other idled.
+    Files whose every test is marked slow come first, then the other end-to-end files, then the units."""
+    files = {}
+    for item in items:
+        files.setdefault(item.path, []).append(item)
+
+    def weight(path):
+        tests = files[path]
+        return (not all(t.get_closest_marker("slow") for t in tests), "e2e" not in path.parts)
+
+    order = {path: rank for rank, path in enumerate(sorted(files, key=weight))}  # a stable sort
+    items.sort(key=lambda item: order[item.path])
+
+
 @pytest.fixture
 def token_dataset(tmp_path):
     """A dataset whose file i holds only the token 10 * i + 1: a crop shows where it came from."""

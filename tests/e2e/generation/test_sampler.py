@@ -183,10 +183,18 @@ def test_a_stack_file_sets_each_models_temperature(micro_stack, tmp_path):
     ({"levels": [1.0, None]}, '"temperature" of level 2 is null'),
     ({"prior": 1.0, "level": [1, 1]}, '"temperature" must be a number or'),
 ])
-def test_a_bad_temperature_in_a_stack_file_is_one_error_line(micro_stack, tmp_path, value, message):
+def test_a_bad_temperature_in_a_stack_file_is_refused_by_name(micro_stack, tmp_path, value, message):
     path, _ = _stack_file(tmp_path, micro_stack, temperature=value)
+    with pytest.raises(ConfigError) as refused:
+        load_stack(path)
+    assert message in str(refused.value) and str(path) in str(refused.value)
+
+
+def test_a_bad_temperature_in_a_stack_file_is_one_error_line(micro_stack, tmp_path):
+    """What `ada sample` makes of the refusals above (each raised before any model is built)."""
+    path, _ = _stack_file(tmp_path, micro_stack, temperature="hot")
     proc = run_ada("sample", "--stack", path, "--out", tmp_path / "o", check=False)
-    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+    assert proc.returncode == 2 and '"temperature" is "hot"' in proc.stderr, proc.stderr
     assert proc.stderr.count("error:") == 1 and not (tmp_path / "o").exists()
 
 
