@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import MISSING, fields
 from pathlib import Path
 
-from ada.cli.arguments import UsageError, count, positive, temperatures
+from ada.cli.arguments import UsageError, count, natural, positive, temperatures
 from ada.workflows import fidelity, figures, key_hold, release, sweeps
 from ada.workflows.steps import Runner, WorkflowError
 
-# each setting of a recipe: its flag and what it is
+# each setting of a recipe: its flag, what it is, and its type where its default's does not say it
 RELEASE_FLAGS = {
     "shipped": ("--shipped", "the exported stack's folder"),
     "runs": ("--runs", "the workdirs of the shipped stack"),
@@ -25,6 +25,8 @@ RELEASE_FLAGS = {
     "temperature": ("--temperature", "the shipped sampling temperatures, one per model"),
     "num": ("--num", "samples per page the card measures"),
     "seconds": ("--seconds", "length of each sample"),
+    "long_num": ("--long-num", "long samples the card measures key hold on (0: none)", natural),
+    "long_seconds": ("--long-seconds", "length of each long sample"),
     "dtype": ("--dtype", "storage of the exported parameters"),
     "hardware": ("--hardware", "where it was trained, for the card"),
     "tiny_runs": ("--tiny-runs", "where make demo trained the tiny stack, measured beside it in the card"),
@@ -52,9 +54,10 @@ def _add_settings(p, cls, flags: dict) -> None:
     for f in fields(cls):
         if f.name not in flags:
             continue
-        flag, what = flags[f.name]
+        flag, what, *kind = flags[f.name]
         default = "this machine's" if f.default is MISSING else f.default
-        kind = _temperature_text if "temperature" in what else {int: count, float: positive}.get(type(default), str)
+        kind = kind[0] if kind else _temperature_text if "temperature" in what else \
+            {int: count, float: positive}.get(type(default), str)
         many = isinstance(default, tuple)
         p.add_argument(flag, dest=f"{cls.__name__}.{f.name}", type=kind, default=None, nargs="+" if many else None,
                        help=f"{what} (default: {' '.join(default) if many else default})")

@@ -5,7 +5,8 @@ corpus and the prior `ada sweep prior` chose for `prior_steps`, each encoded int
 (hours on 2 CPU cores; every step resumes). `ship`: `train`, then `ada export` of the workdirs into
 `shipped`, then `card`, then the excerpt the shipped pages reconstruct and continue. `card`: the export
 measured in place, at the shipped temperatures and at each of the temperature sweep's (bfloat16
-parameters draw other samples than the workdirs'), beside the tiny demo stack when `make demo` has made
+parameters draw other samples than the workdirs'), with `long_num` samples of `long_seconds` at the shipped
+temperatures for key hold, beside the tiny demo stack when `make demo` has made
 one, then written again with those measures and the sweep in its MODEL_CARD.md. An export of an export
 keeps its steps and training times, so `card` alone measures a shipped stack again without its workdirs.
 Pages lie in folders named by their count, length and temperature; a page drawn since the parameters it
@@ -40,6 +41,8 @@ class Release:
     temperature: str = "0.2,0.3,1"
     num: int = 96
     seconds: float = 4.0
+    long_num: int = 48  # 30-s samples, for key hold (measured on clips of 20 s or more); 0: none
+    long_seconds: float = 30.0
     dtype: str = "bfloat16"
     hardware: str = field(default_factory=lambda: f"{os.cpu_count()} CPU cores, no accelerator")
     tiny_runs: Path = Path("workdirs")  # where `make demo` trains the tiny stack (its RUNS)
@@ -51,6 +54,10 @@ class Release:
     @property
     def pages(self) -> Path:
         return self.runs / f"pages-{self.num}x{self.seconds:g}s"
+
+    @property
+    def long_pages(self) -> Path:
+        return self.runs / f"pages-{self.long_num}x{self.long_seconds:g}s"
 
     @property
     def tiny_pages(self) -> Path:
@@ -126,6 +133,10 @@ def card(r: Release, run: Runner) -> Path:
             pages.draw(run, "sample", r.tiny_stack, r.tiny_inputs, r.tiny_pages / t, r.num, t)
             pages.draw(run, "reconstruct", r.tiny_stack, r.tiny_inputs, r.tiny_pages / t, r.num, t)
     measured = [f"shipped={r.pages / r.temperature}", f"shipped at temperature 1={r.pages / '1'}"]
+    if r.long_num:  # key hold needs clips of 20 s or more: the shipped setting's samples again, that long
+        Pages(data=r.small, seconds=r.long_seconds).draw(run, "sample", r.shipped / "stack.json", r.shipped_params,
+                                                         r.long_pages / r.temperature, r.long_num, r.temperature)
+        measured.append(f"shipped ({r.long_seconds:g}-s samples)={r.long_pages / r.temperature}")
     if tiny:
         measured += [f"tiny demo at the shipped temperatures={r.tiny_pages / r.temperature}",
                      f"tiny demo at temperature 1={r.tiny_pages / '1'}"]
