@@ -10,7 +10,8 @@ def test_the_card_of_an_export_is_measured_in_place_and_a_rerun_continues(micro_
     out = tmp_path / "shipped"
     run_ada("export", "--stack", micro_stack, "--out", out)
     card = ["release", "card", "--shipped", out, "--runs", tmp_path / "runs", "--small", piano,
-            "--tiny-runs", tmp_path / "no-demo", "--num", 2, "--seconds", 0.25, "--long-num", 2, "--long-seconds", 0.5, "--temperature", "1",
+            "--tiny-runs", tmp_path / "no-demo", "--num", 2, "--seconds", 0.25, "--long-num", 2, "--long-seconds", 0.5,
+            "--temperature", "1",
             "--sweep-level1", "1", "--sweep-stack", "1", "--hardware", "a test host"]
     first = run_ada(*card)
     drawn = [line for line in first.stdout.splitlines() if line.startswith(("ada sample", "ada reconstruct"))]
