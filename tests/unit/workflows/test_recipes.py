@@ -42,13 +42,15 @@ def test_the_card_draws_each_page_once_then_exports_onto_itself(tmp_path):
     run = Recorder()
     release.card(r, run)
     drawn = [c for c in run.log if c.startswith(("sample", "reconstruct"))]
-    # the shipped setting joins both sweeps; each setting once, reconstructions first
-    assert [c.split("--temperature ")[1] for c in drawn] == ["0.2", "0.2,0.3,1", "1", "0.2,0.3,1", "1"]
-    assert all(f"--num {r.num}" in c for c in drawn if c.startswith("sample"))
+    # the shipped setting joins both sweeps; each setting once, reconstructions first; then the long samples
+    assert [c.split("--temperature ")[1] for c in drawn] == ["0.2", "0.2,0.3,1", "1", "0.2,0.3,1", "1", "0.2,0.3,1"]
+    assert all(f"--num {r.num}" in c for c in drawn[3:5])
+    assert f"--seconds 30 --num {r.long_num}" in drawn[5] and str(r.long_pages) in drawn[5]
     assert all(f"--data {r.small}" in c for c in drawn if c.startswith("reconstruct"))
     export = run.log[-1]
     assert export.startswith(f"export --out {r.shipped} --overwrite --hardware test host --temperature 0.2,0.3,1")
     assert f"--measured shipped={r.pages}/0.2,0.3,1" in export and f"--sweep {r.pages}" in export
+    assert f"--measured shipped (30-s samples)={r.long_pages}/0.2,0.3,1" in export
     assert "tiny demo" not in export  # no `make demo` stack here
 
 
