@@ -16,7 +16,10 @@ RELEASE_FLAGS = {
     "shipped": ("--shipped", "the exported stack's folder"),
     "runs": ("--runs", "the workdirs of the shipped stack"),
     "data": ("--data", "the corpus it trains on"),
-    "small": ("--small", "the corpus its reconstructions and excerpt come from"),
+    "small": ("--small", "the small corpus: the shipped excerpt, the level-1 sweep's eval"),
+    "heldout": ("--heldout", "the held-out works the card's reconstructions come from (make data-heldout)"),
+    "excerpts": ("--excerpts", "held-out excerpts the card reconstructs"),
+    "previous": ("--previous", "an earlier export, measured beside this one in the card", Path),
     "level1_config": ("--level1-config", "level 1's experiment file"),
     "level2_config": ("--level2-config", "level 2's experiment file"),
     "prior_config": ("--prior-config", "the prior's experiment file"),
@@ -50,9 +53,10 @@ def _temperature_text(text: str) -> str:
     return text
 
 
-def _add_settings(p, cls, flags: dict) -> None:
+def _add_settings(p, cls, flags: dict, besides: dict | None = None) -> None:
+    """`cls`'s settings as flags, less those `besides` (another recipe's flags on the same command) names."""
     for f in fields(cls):
-        if f.name not in flags:
+        if f.name not in flags or flags[f.name][0] in {flag for flag, *_ in (besides or {}).values()}:
             continue
         flag, what, *kind = flags[f.name]
         default = "this machine's" if f.default is MISSING else f.default
@@ -131,7 +135,7 @@ def register(sub) -> None:
                        "shows the commands)")
     p.add_argument("name", choices=("level1", "level2", "prior", "temperature", "fidelity", "key-hold"))
     p.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
-    _add_settings(p, release.Release, RELEASE_FLAGS)
+    _add_settings(p, release.Release, RELEASE_FLAGS, besides=SWEEP_FLAGS)
     _add_settings(p, sweeps.Sweep, SWEEP_FLAGS)
     p.set_defaults(func=cmd_sweep)
 

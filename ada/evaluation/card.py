@@ -30,6 +30,7 @@ SOUND_ROWS = (  # (row label, page file, key: a measure name in its "measures", 
     ("samples: key hold (clips of 20 s or more)", "samples/samples.json", "key_hold"),
     ("samples: silent (share)", "samples/samples.json", "silent"),
     ("reconstructions: temperature", "reconstructions/reconstructions.json", "temperature"),
+    ("reconstructions: excerpts", "reconstructions/reconstructions.json", "excerpts"),
     ("reconstructions: noisiness (over the original's)", "reconstructions/reconstructions.json", "mean noisiness"),
     ("reconstructions: chroma to original", "reconstructions/reconstructions.json", "mean chroma to original"),
     ("reconstructions: log-mel distance", "reconstructions/reconstructions.json", "mean log mel to original"),
@@ -56,6 +57,14 @@ def _spread(m: dict) -> str:
 def _cell(page: dict, key: str) -> str:
     if key in page.get("measures", {}):
         return _spread(page["measures"][key])
+    excerpts = page.get("excerpts")
+    if key == "excerpts" and excerpts:
+        return f"{len(excerpts)}" + (f", {page['source']}" if page.get("source") else "")
+    per_excerpt = key.removeprefix("mean ").replace(" ", "_")  # a reconstruction page's mean, from its excerpts
+    if excerpts and key.startswith("mean ") and all(e.get(per_excerpt) is not None for e in excerpts):
+        values = [e[per_excerpt] for e in excerpts]
+        mean = sum(values) / len(values)
+        return _mean_and_error(mean, math.sqrt(sum((v - mean) ** 2 for v in values) / len(values)), len(values))
     flatness, corpus = page.get("measures", {}).get("flatness"), page.get("corpus_measures", {}).get("flatness")
     if key == NOISINESS and flatness and corpus:  # the samples' flatness, in units of the corpus's
         return _mean_and_error(flatness["mean"], flatness["std"], flatness.get("n"), corpus["mean"])
@@ -69,6 +78,8 @@ def _corpus_cell(page: dict, key: str, label: str) -> str:
     corpus = page.get("corpus_measures", {})
     if key == "temperature":  # a setting of the run, not a measure the corpus has
         return ""
+    if key == "excerpts":  # the reconstructions' originals are the reference: no corpus column
+        return "–"
     if key == "samples":  # the excerpts measured: every one has a share of silence
         return str(corpus["silent"]["n"]) if "n" in corpus.get("silent", {}) else "–"
     if "noisiness" in label:
@@ -113,7 +124,7 @@ def sweep_table(folder: Path, since: float | None = None) -> list[str]:
     lines = []
     for kind in ("reconstructions", "samples"):
         rows = [(label, page, key) for label, page, key in SOUND_ROWS  # the bands: in the card's main table
-                if page.startswith(kind + "/") and not label.endswith(" Hz")]
+                if page.startswith(kind + "/") and not label.endswith(" Hz") and key != "excerpts"]
         runs = sorted((d for d in Path(folder).iterdir() if (d / rows[0][1]).is_file()
                        and (since is None or (d / rows[0][1]).stat().st_mtime >= since)), key=lambda d: d.name)
         if not runs:
@@ -154,8 +165,9 @@ def model_card(stack, measured: dict[str, Path], hardware: str, sweep: Path | No
     if measured:
         lines += ["## How it sounds", "", "Each measure of the samples is a mean ± its standard error over the samples "
                   "(or corpus excerpts) its column counts, less any silent ones, which count in `silent` alone; "
-                  "noisiness's error leaves out that of the corpus's flatness. Reconstructions are means over the "
-                  "excerpts.", "",
+                  "noisiness's error leaves out that of the corpus's flatness. Reconstructions (level 1 alone) are "
+                  "means ± their standard errors over the excerpts their column names, each against its original.",
+                  "",
                   *sound_table(measured), ""]
     if sweep:
         lines += ["## Sampling temperature", "", "The same pages at each temperature tried (one number: every model; "

@@ -258,9 +258,10 @@ CONTRAST_GAPS = ["harmonic_contrast_gap_db", *(n.replace("contrast", "contrast_g
 
 def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]], out, levels: int = 1,
                 temperature: float | list[float] | None = None, seed: int = 0, chunk: int = 16000,
-                unrelated: np.ndarray | None = None) -> Reconstructions:
+                unrelated: np.ndarray | None = None, origin: str | None = None) -> Reconstructions:
     """Encode each excerpt (μ-law tokens) through `levels` levels, sample it back, compare spectra (at the
-    stack's temperatures unless `temperature` is given)."""
+    stack's temperatures unless `temperature` is given). `origin` names where the excerpts came from (a
+    dataset and its split), recorded on the page so that pages of other excerpts are not compared as equals."""
     if not isinstance(stack, Stack):
         stack = load_stack(stack, need_prior=False, levels=levels)
     temperatures = stack.temperature(temperature)
@@ -296,7 +297,8 @@ def reconstruct(stack: Stack | str | Path, excerpts: list[tuple[str, np.ndarray]
         results.append(result)
         rows.append([(f"original: {label}", source, original),
                      (f"reconstruction through {levels} level(s)", clip, path)])
-    meta = {**_describe(stack), "levels": levels, "temperature": temperatures.describe(prior=False), "seed": seed}
+    meta = {**_describe(stack), "levels": levels, "temperature": temperatures.describe(prior=False), "seed": seed,
+            **({"source": origin} if origin else {})}
     for key in ("log_stft_to_original", "log_stft_to_unrelated", "log_mel_to_original", "log_mel_to_unrelated",
                 "noisiness", "chroma_to_original", "chroma_to_unrelated", "key_clarity", "key_clarity_of_original",
                 *CONTRAST_GAPS):
@@ -327,7 +329,8 @@ def reconstruct_excerpts(stack_path, out, *, levels: int, seconds: float, input=
         unrelated = excerpts_from(data, "eval" if split == "train" else "train", 1, frames)[0][1]
     except DatasetError:  # a dataset of one split: no unrelated floor, the rest still measured
         unrelated = None
-    return reconstruct(stack, chosen, out, levels, unrelated=unrelated, **options)
+    return reconstruct(stack, chosen, out, levels, unrelated=unrelated,
+                       origin=f"{data.root.name} ({split} split)", **options)
 
 
 @dataclass

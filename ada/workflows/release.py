@@ -6,11 +6,12 @@ corpus and the prior `ada sweep prior` chose for `prior_steps`, each encoded int
 `shipped`, then `card`, then the excerpt the shipped pages reconstruct and continue. `card`: the export
 measured in place, at the shipped temperatures and at each of the temperature sweep's (bfloat16
 parameters draw other samples than the workdirs'), with `long_num` samples of `long_seconds` at the shipped
-temperatures for key hold, beside the tiny demo stack when `make demo` has made
-one, then written again with those measures and the sweep in its MODEL_CARD.md. An export of an export
-keeps its steps and training times, so `card` alone measures a shipped stack again without its workdirs.
+temperatures for key hold, beside the previous export when one is named and the tiny demo stack when
+`make demo` has made one, then written again with those measures and the sweep in its MODEL_CARD.md. An
+export of an export keeps its steps and training times, so `card` alone measures a shipped stack again
+without its workdirs. Reconstructions are of the held-out works (`make data-heldout`), one excerpt of each.
 Pages lie in folders named by their count, length and temperature; a page drawn since the parameters it
-comes from were written is not drawn again, so a rerun continues.
+comes from were written (and, for reconstructions, of the same excerpts) is not drawn again, so a rerun continues.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ada.workflows.steps import Pages, Runner
 
 MEDIUM = Path("data/prepared/piano-medium")
 SMALL = Path("data/prepared/piano-small")
+HELDOUT = Path("data/prepared/piano-heldout")
 
 
 @dataclass
@@ -33,6 +35,9 @@ class Release:
     runs: Path = Path("workdirs/shipped")
     data: Path = MEDIUM
     small: Path = SMALL
+    heldout: Path = HELDOUT  # whole works no level trained on: the card's reconstructions
+    excerpts: int = 10  # reconstructed, spread over the held-out works (one each in the 10 of `make data-heldout`)
+    previous: Path | None = None  # an earlier export, measured beside this one at its own temperatures
     level1_config: Path = Path("experiments/tiny_level1.py")
     level2_config: Path = Path("experiments/tiny_level2.py")
     prior_config: Path = Path("experiments/tiny_prior_4s.py")
@@ -59,6 +64,10 @@ class Release:
     def long_pages(self) -> Path:
         return self.runs / f"pages-{self.long_num}x{self.long_seconds:g}s"
 
+    def previous_pages(self, seconds: float) -> Path:
+        num = self.num if seconds == self.seconds else self.long_num
+        return self.runs / f"previous-pages-{num}x{seconds:g}s"
+
     @property
     def tiny_pages(self) -> Path:
         return self.tiny_runs / f"demo-pages-{self.num}x{self.seconds:g}s"
@@ -76,7 +85,7 @@ class Release:
         return [self.tiny_stack] + [self.tiny_runs / n for n in ("tiny_level1", "tiny_level2", "tiny_prior")]
 
     def drawer(self) -> Pages:
-        return Pages(data=self.small, seconds=self.seconds)
+        return Pages(data=self.heldout, seconds=self.seconds, excerpts=self.excerpts)
 
 
 def train_pipeline(run: Runner, data: Path, runs: Path, level1_config: Path, level2_config: Path,
@@ -121,28 +130,45 @@ def sweep_temperature(r: Release, run: Runner, level1: tuple[str, ...] | None = 
 
 
 def card(r: Release, run: Runner) -> Path:
-    """The export measured in place (the sweep and the shipped setting, the tiny demo stack beside it), then
-    exported onto itself with those measures in its card."""
+    """The export measured in place (the sweep and the shipped setting, the previous export and the tiny demo
+    stack beside it), then exported onto itself with those measures in its card."""
     run.require(r.shipped / "stack.json", "exported stack", "ada release ship makes one")
-    run.require(r.small / "index.json", "small corpus", "make data builds it")
+    run.require(r.heldout / "index.json", "held-out works", "make data-heldout builds them")
     sweep_temperature(r, run, (r.temperature, *r.sweep_level1), (r.temperature, *r.sweep_stack))
+    measured = [f"shipped={r.pages / r.temperature}", f"shipped at temperature 1={r.pages / '1'}"]
+    if r.long_num:  # key hold needs clips of 20 s or more: the shipped setting's samples again, that long
+        Pages(seconds=r.long_seconds).draw(run, "sample", r.shipped / "stack.json", r.shipped_params,
+                                           r.long_pages / r.temperature, r.long_num, r.temperature)
+        measured.append(f"shipped ({r.long_seconds:g}-s samples)={r.long_pages / r.temperature}")
+    if r.previous:
+        measured += previous_pages(r, run)
     tiny = (r.tiny_runs / "demo" / "samples").exists()  # the tiny stack `make demo` trained, where there is one
     if tiny:
         pages = r.drawer()
         for t in (r.temperature, "1"):
             pages.draw(run, "sample", r.tiny_stack, r.tiny_inputs, r.tiny_pages / t, r.num, t)
             pages.draw(run, "reconstruct", r.tiny_stack, r.tiny_inputs, r.tiny_pages / t, r.num, t)
-    measured = [f"shipped={r.pages / r.temperature}", f"shipped at temperature 1={r.pages / '1'}"]
-    if r.long_num:  # key hold needs clips of 20 s or more: the shipped setting's samples again, that long
-        Pages(data=r.small, seconds=r.long_seconds).draw(run, "sample", r.shipped / "stack.json", r.shipped_params,
-                                                         r.long_pages / r.temperature, r.long_num, r.temperature)
-        measured.append(f"shipped ({r.long_seconds:g}-s samples)={r.long_pages / r.temperature}")
-    if tiny:
         measured += [f"tiny demo at the shipped temperatures={r.tiny_pages / r.temperature}",
                      f"tiny demo at temperature 1={r.tiny_pages / '1'}"]
     run.ada(*export_args(r, r.shipped / "stack.json"), *[a for m in measured for a in ("--measured", m)],
             "--sweep", r.pages)
     return r.shipped / "MODEL_CARD.md"
+
+
+def previous_pages(r: Release, run: Runner) -> list[str]:
+    """The previous export's pages at its own temperatures (its stack file's), drawn like the shipped one's:
+    `--measured` columns that set the two stacks side by side."""
+    run.require(r.previous / "stack.json", "previous export", "name a folder `ada export` wrote")
+    stack, inputs = r.previous / "stack.json", sorted(r.previous.glob("*/params.npz"))
+    short = r.previous_pages(r.seconds) / "shipped temperatures"
+    r.drawer().draw(run, "sample", stack, inputs, short, r.num, None)
+    r.drawer().draw(run, "reconstruct", stack, inputs, short, r.num, None)
+    measured = [f"previous stack={short}"]
+    if r.long_num:
+        long = r.previous_pages(r.long_seconds) / "shipped temperatures"
+        Pages(seconds=r.long_seconds).draw(run, "sample", stack, inputs, long, r.long_num, None)
+        measured.append(f"previous stack ({r.long_seconds:g}-s samples)={long}")
+    return measured
 
 
 def ship(r: Release, run: Runner) -> Path:

@@ -109,11 +109,18 @@ class Pages:
                 "--seconds", f"{self.seconds:g}", "--out", Path(out) / "reconstructions",
                 *(["--temperature", temperature] if temperature else []))
 
+    def drew(self, page: Path) -> bool:
+        """Whether a reconstructions page holds this drawer's excerpts: as many, of the same dataset."""
+        meta = json.loads(Path(page).read_text())
+        return (meta.get("source") == f"{Path(self.data).name} (eval split)"
+                and len(meta.get("excerpts", [])) == self.excerpts)
+
     def draw(self, run: Runner, kind: str, stack: Path, inputs: list[Path], out: Path, num: int,
-             temperature: str) -> None:
-        """`kind` (sample or reconstruct) into `out` unless its page is fresh: a rerun continues."""
+             temperature: str | None) -> None:
+        """`kind` (sample or reconstruct) into `out` unless its page is fresh (and, for reconstructions, of
+        this drawer's excerpts): a rerun continues."""
         page = Path(out) / ("samples/samples.json" if kind == "sample" else "reconstructions/reconstructions.json")
-        if is_fresh(page, inputs):
+        if is_fresh(page, inputs) and (kind == "sample" or self.drew(page)):
             return
         if kind == "sample":
             self.sample(run, stack, out, num, temperature)

@@ -233,7 +233,9 @@ def test_reconstruct_draws_excerpts_from_the_split_asked_for(micro_stack, piano,
     for split in ("train", "eval"):
         run_ada("reconstruct", "--stack", micro_stack, "--data", piano, "--split", split, "--excerpts", 2,
                 "--seconds", 0.25, "--out", tmp_path / split)
-        excerpts = json.loads((tmp_path / split / "reconstructions.json").read_text())["excerpts"]
+        page = json.loads((tmp_path / split / "reconstructions.json").read_text())
+        excerpts = page["excerpts"]
+        assert page["source"] == f"{Path(piano).name} ({split} split)"  # the card compares pages of one source
         stems = {Path(f["path"]).stem for f in ds.split(split)}
         assert len(excerpts) == 2 and all(e["excerpt"].split(" @ ")[0] in stems for e in excerpts), excerpts
         assert all("chroma_to_unrelated" in e for e in excerpts)

@@ -39,6 +39,19 @@ def test_the_card_gives_each_corpus_its_own_column_and_each_mean_its_standard_er
     assert "| samples: key clarity | 0.6 | – |" in card.sound_table({"old": old.parent})
 
 
+def test_reconstructions_give_their_excerpts_and_each_mean_its_standard_error_over_them(tmp_path):
+    (tmp_path / "a" / "reconstructions").mkdir(parents=True)
+    gaps = [6.0, 7.0, 8.0, 9.0]  # mean 7.5, population sd sqrt(1.25): se sqrt(1.25 / 3) = 0.65
+    (tmp_path / "a" / "reconstructions" / "reconstructions.json").write_text(json.dumps(
+        {"temperature": 0.2, "source": "piano-heldout (eval split)", "mean harmonic contrast gap db": 7.5,
+         "mean noisiness": 2.0, "excerpts": [{"harmonic_contrast_gap_db": g, "noisiness": None} for g in gaps]}))
+    lines = card.sound_table({"a": tmp_path / "a"})
+    assert "| reconstructions: excerpts | 4, piano-heldout (eval split) | – |" in lines
+    assert "| reconstructions: harmonic contrast lost (dB) | 7.5 ± 0.65 | – |" in lines
+    # a silent excerpt has no noisiness: the page's own mean, with no error to give
+    assert "| reconstructions: noisiness (over the original's) | 2 | 1 |" in lines
+
+
 def test_a_temperature_sweep_is_a_row_per_setting(tmp_path):
     for name, t, noisiness in (("t1", 1.0, 11.2), ("t0.3", 0.3, 2.9), ("t0.3,0.6,1", 0.3, 2.9)):
         (tmp_path / name / "reconstructions").mkdir(parents=True)

@@ -26,14 +26,16 @@ class Recorder(Runner):
 
 def shipped(tmp_path) -> release.Release:
     r = release.Release(shipped=tmp_path / "pretrained", runs=tmp_path / "runs", small=tmp_path / "small",
-                        data=tmp_path / "medium", tiny_runs=tmp_path / "workdirs", num=2, seconds=0.5,
+                        heldout=tmp_path / "heldout", data=tmp_path / "medium", tiny_runs=tmp_path / "workdirs",
+                        num=2, seconds=0.5,
                         sweep_level1=("1", "0.2"), sweep_stack=("1", "0.2,0.3,1"), hardware="test host")
     for member in ("level1", "level2", "prior"):
         (r.shipped / member).mkdir(parents=True)
         (r.shipped / member / "params.npz").write_bytes(b"p")
     (r.shipped / "stack.json").write_text("{}")
-    r.small.mkdir()
-    (r.small / "index.json").write_text("{}")
+    for corpus in (r.small, r.heldout):
+        corpus.mkdir()
+        (corpus / "index.json").write_text("{}")
     return r
 
 
@@ -46,12 +48,45 @@ def test_the_card_draws_each_page_once_then_exports_onto_itself(tmp_path):
     assert [c.split("--temperature ")[1] for c in drawn] == ["0.2", "0.2,0.3,1", "1", "0.2,0.3,1", "1", "0.2,0.3,1"]
     assert all(f"--num {r.num}" in c for c in drawn[3:5])
     assert f"--seconds 30 --num {r.long_num}" in drawn[5] and str(r.long_pages) in drawn[5]
-    assert all(f"--data {r.small}" in c for c in drawn if c.startswith("reconstruct"))
+    assert all(f"--data {r.heldout} --excerpts {r.excerpts}" in c for c in drawn if c.startswith("reconstruct"))
     export = run.log[-1]
     assert export.startswith(f"export --out {r.shipped} --overwrite --hardware test host --temperature 0.2,0.3,1")
     assert f"--measured shipped={r.pages}/0.2,0.3,1" in export and f"--sweep {r.pages}" in export
     assert f"--measured shipped (30-s samples)={r.long_pages}/0.2,0.3,1" in export
-    assert "tiny demo" not in export  # no `make demo` stack here
+    assert "tiny demo" not in export and "previous" not in export  # no `make demo` stack, no previous export
+
+
+def test_the_card_sets_the_previous_export_beside_the_shipped_one_at_its_own_temperatures(tmp_path):
+    r = shipped(tmp_path)
+    r.previous = tmp_path / "previous"
+    (r.previous / "level1").mkdir(parents=True)
+    (r.previous / "level1" / "params.npz").write_bytes(b"p")
+    (r.previous / "stack.json").write_text("{}")
+    run = Recorder()
+    release.card(r, run)
+    before = [c for c in run.log if f"--stack {r.previous}/stack.json" in c]
+    assert [c.split()[0] for c in before] == ["sample", "reconstruct", "sample"]
+    assert not any("--temperature" in c for c in before)  # the previous stack file's own temperatures
+    assert f"--data {r.heldout} --excerpts {r.excerpts}" in before[1] and f"--num {r.long_num}" in before[2]
+    assert f"--measured previous stack={r.previous_pages(r.seconds)}/shipped temperatures" in run.log[-1]
+    assert f"--measured previous stack (30-s samples)={r.previous_pages(r.long_seconds)}" in run.log[-1]
+    r.previous = tmp_path / "nothing"
+    with pytest.raises(WorkflowError, match="no previous export at .*nothing/stack.json"):
+        release.card(r, Recorder())
+
+
+def test_a_reconstruction_page_of_other_excerpts_is_drawn_again(tmp_path):
+    r = shipped(tmp_path)
+    page = r.pages / "1" / "reconstructions" / "reconstructions.json"
+    page.parent.mkdir(parents=True)
+    ours = {"source": f"{r.heldout.name} (eval split)", "excerpts": [{}] * r.excerpts}
+    drawn = []
+    for meta in (ours, {**ours, "source": "small (eval split)"}, {**ours, "excerpts": [{}] * 3}, {"excerpts": []}):
+        page.write_text(json.dumps(meta))
+        run = Recorder()
+        r.drawer().draw(run, "reconstruct", r.shipped / "stack.json", [], r.pages / "1", 2, "1")
+        drawn.append(len(run.log))
+    assert drawn == [0, 1, 1, 1]
 
 
 def test_a_page_drawn_after_its_parameters_is_not_drawn_again(tmp_path):
