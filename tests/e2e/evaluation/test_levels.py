@@ -26,14 +26,14 @@ def test_eval_reports_the_trainers_nll_and_a_table_row(micro_level, piano, tmp_p
 
 @pytest.mark.slow
 def test_profile_trains_each_point_and_resumes(piano, tmp_path):
-    args = ("profile", "--data", piano, "--rf", "0,1,8", "--workdir", tmp_path / "p", "--steps", 150, "--quiet")
+    args = ("profile", "--data", piano, "--rf", "0,8", "--workdir", tmp_path / "p", "--steps", 150, "--quiet")
     proc = run_ada(*args)
     result = json.loads((tmp_path / "p" / "profile.json").read_text())
     nll = {int(r): v for r, v in result["nll"].items()}
-    assert set(nll) == {0, 1, 8}
+    assert set(nll) == {0, 8}
     # every trained predictor beats the unigram; ordering by r needs a converged run (make profile),
     # not 150 steps on a two-piece corpus
-    assert nll[1] < nll[0] - 0.3 and nll[8] < nll[0] - 0.3
+    assert nll[8] < nll[0] - 0.3
     assert (tmp_path / "p" / "profile.png").stat().st_size > 5000 and "rf      8" in proc.stdout
     assert (tmp_path / "p" / "rf-8" / "checkpoints" / "150").is_dir()  # trained by the one trainer
     run_ada(*args)  # a rerun resumes every finished point instead of training it again
