@@ -41,7 +41,8 @@ class Release:
     level1_config: Path = Path("experiments/tiny_level1.py")
     level2_config: Path = Path("experiments/tiny_level2.py")
     prior_config: Path = Path("experiments/tiny_prior_4s.py")
-    steps: int = 4000
+    level1_steps: int = 4000
+    steps: int = 4000  # level 2's
     prior_steps: int = 6000
     temperature: str = "0.2,0.3,1"
     num: int = 96
@@ -89,11 +90,14 @@ class Release:
 
 
 def train_pipeline(run: Runner, data: Path, runs: Path, level1_config: Path, level2_config: Path,
-                   prior_config: Path, prior: Path, train_args: list[str], prior_args: list[str]) -> Path:
-    """`make train-prior stack` over `data`: level 1, its codes, level 2, its codes, the prior, the stack file."""
+                   prior_config: Path, prior: Path, train_args: list[str], prior_args: list[str],
+                   level1_args: tuple[str, ...] = ()) -> Path:
+    """`make train-prior stack` over `data`: level 1, its codes, level 2, its codes, the prior, the stack file.
+    `prior_args` and `level1_args` follow `train_args` for their model (the later flag wins)."""
     codes1, codes2 = Path(f"{data}-codes1"), Path(f"{data}-codes2")
     level1, level2 = runs / "tiny_level1", runs / "tiny_level2"
-    run.ada("train", "--config", level1_config, "--workdir", level1, f"--config.data.path={data}", *train_args)
+    run.ada("train", "--config", level1_config, "--workdir", level1, f"--config.data.path={data}", *train_args,
+            *level1_args)
     run.ada("encode", "--level", level1, "--data", data, "--out", codes1)
     run.ada("train", "--config", level2_config, "--workdir", level2, f"--config.data.path={codes1}", *train_args)
     run.ada("encode", "--level", level2, "--data", codes1, "--out", codes2)
@@ -107,7 +111,7 @@ def train(r: Release, run: Runner) -> Path:
     run.require(r.data / "index.json", "medium corpus", "make data-medium builds it")
     return train_pipeline(run, r.data, r.runs, r.level1_config, r.level2_config, r.prior_config,
                           r.runs / r.prior_config.stem, [f"--config.train.steps={r.steps}"],
-                          [f"--config.train.steps={r.prior_steps}"])
+                          [f"--config.train.steps={r.prior_steps}"], [f"--config.train.steps={r.level1_steps}"])
 
 
 def export_args(r: Release, stack: Path) -> list:

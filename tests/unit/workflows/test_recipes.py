@@ -126,6 +126,7 @@ def test_training_chains_each_level_into_the_next(tmp_path):
     assert [c.split()[0] for c in run.log] == ["train", "encode", "train", "encode", "train", "stack"]
     assert f"--config.data.path={r.data}-codes1" in run.log[2] and f"--out {r.data}-codes2" in run.log[3]
     assert run.log[4].endswith(f"--config.train.steps={r.steps} --config.train.steps={r.prior_steps}")
+    assert run.log[0].endswith(f"--config.train.steps={r.steps} --config.train.steps={r.level1_steps}")
     written = json.loads(stack.read_text())
     assert written["prior"] == str((r.runs / "tiny_prior_4s").resolve()) and len(written["levels"]) == 2
 
