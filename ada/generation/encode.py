@@ -8,6 +8,7 @@ local devices; each finished file is cached atomically, so a rerun resumes where
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import jax
@@ -70,26 +71,43 @@ def _files_digest(src) -> str:
     return hashlib.sha256(" ".join(f["sha256"] for f in src.files).encode()).hexdigest()[:16]
 
 
-def _finished(out: Path, fingerprint: str, src) -> dict | None:
+# train settings that do not change a checkpoint's weights: resuming a level to a later step rewrites them
+HORIZON = ("steps", "eval_every", "checkpoint_every", "log_every", "keep_checkpoints")
+
+
+def level_fingerprints(level, step: int) -> tuple[str, str]:
+    """What names a checkpoint's codes: its config less the training horizon (HORIZON), and its step. Then the
+    same, over the whole config, as codes written before the horizon was left out recorded it."""
+    text = Path(level, checkpoint.CONFIG_FILE).read_text()
+    config = json.loads(text)
+    for key in HORIZON:
+        config.get("train", {}).pop(key, None)
+    return tuple(hashlib.sha256(record.encode()).hexdigest()[:12]
+                 for record in (json.dumps(config, sort_keys=True) + str(step), text + str(step)))
+
+
+def _same_codes(index: dict, fingerprints: tuple[str, ...], src) -> bool:
+    return index.get("level_fingerprint") in fingerprints and index.get("source_files") == _files_digest(src)
+
+
+def _finished(out: Path, fingerprints: tuple[str, ...], src) -> dict | None:
     """The index already in `out`, if it holds these files' codes from this very checkpoint."""
     try:
         index = open_dataset(out).index
     except DatasetError:
         return None
-    same = index.get("level_fingerprint") == fingerprint and index.get("source_files") == _files_digest(src)
-    return index if same else None
+    return index if _same_codes(index, fingerprints, src) else None
 
 
-def _refuse_other(out: Path, overwrite: bool, fingerprint: str | None = None, src=None) -> None:
+def _refuse_other(out: Path, overwrite: bool, fingerprints: tuple[str, ...] | None = None, src=None) -> None:
     """A dataset in `out` that is not these codes (another kind, model, checkpoint or input) stays, unless
-    `overwrite`. Without `fingerprint` only the kind is checked (before the level is loaded)."""
+    `overwrite`. Without `fingerprints` only the kind is checked (before the level is loaded)."""
     index = read_index(out)
     if index is None or overwrite:
         return
     if index.get("kind") != "codes":
         why = f"it holds {describe(index)}"
-    elif fingerprint and (index.get("level_fingerprint") != fingerprint
-                          or index.get("source_files") != _files_digest(src)):
+    elif fingerprints and not _same_codes(index, fingerprints, src):
         why = f"it holds other codes: {describe(index)}"
     else:
         return
@@ -121,10 +139,10 @@ def _encode(level, data, out: Path, window: int, batch_size: int, progress: bool
     check_emphasis(trained.config.data.get("preemphasis", 0.0), src)
     hop = spec.hop
     encoder = LevelEncoder(trained.model, trained.variables, spec, window, batch_size)
-    record = Path(level, checkpoint.CONFIG_FILE).read_text() + str(step)
-    fingerprint = hashlib.sha256(record.encode()).hexdigest()[:12]
-    _refuse_other(out, overwrite, fingerprint, src)
-    done = _finished(out, fingerprint, src)
+    fingerprints = level_fingerprints(level, step)
+    fingerprint = fingerprints[0]
+    _refuse_other(out, overwrite, fingerprints, src)
+    done = _finished(out, fingerprints, src)
     if done:
         return done
     work = WorkCache(out, fingerprint)
