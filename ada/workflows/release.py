@@ -1,8 +1,8 @@
 """How the shipped stack is made (`ada release train | ship | card`).
 
-`train`: the tiny levels (the size `ada sweep level1` chose) trained `steps` steps each on the medium
-corpus and the prior `ada sweep prior` chose for `prior_steps`, each encoded into the next level's data
-(hours on 2 CPU cores; every step resumes). `ship`: `train`, then `ada export` of the workdirs into
+`train`: the level 1 `ada sweep fidelity` chose (rf1024, its local model hearing 1,024 samples) trained
+`level1_steps`, the tiny level 2 `steps` and the prior `ada sweep prior` chose `prior_steps` on the medium
+corpus, each encoded into the next level's data (hours on 2 CPU cores; every step resumes). `ship`: `train`, then `ada export` of the workdirs into
 `shipped`, then `card`, then the excerpt the shipped pages reconstruct and continue. `card`: the export
 measured in place, at the shipped temperatures and at each of the temperature sweep's (bfloat16
 parameters draw other samples than the workdirs'), with `long_num` samples of `long_seconds` at the shipped
@@ -38,10 +38,10 @@ class Release:
     heldout: Path = HELDOUT  # whole works no level trained on: the card's reconstructions
     excerpts: int = 10  # reconstructed, spread over the held-out works (one each in the 10 of `make data-heldout`)
     previous: Path | None = None  # an earlier export, measured beside this one at its own temperatures
-    level1_config: Path = Path("experiments/tiny_level1.py")
+    level1_config: Path = Path("experiments/level1_study.py:rf1024")  # the fidelity study's pick
     level2_config: Path = Path("experiments/tiny_level2.py")
     prior_config: Path = Path("experiments/tiny_prior_4s.py")
-    level1_steps: int = 4000
+    level1_steps: int = 16_701  # where the fidelity study's rounds left it (2.9 CPU-hours)
     steps: int = 4000  # level 2's
     prior_steps: int = 6000
     temperature: str = "0.2,0.3,1"
@@ -95,7 +95,7 @@ def train_pipeline(run: Runner, data: Path, runs: Path, level1_config: Path, lev
     """`make train-prior stack` over `data`: level 1, its codes, level 2, its codes, the prior, the stack file.
     `prior_args` and `level1_args` follow `train_args` for their model (the later flag wins)."""
     codes1, codes2 = Path(f"{data}-codes1"), Path(f"{data}-codes2")
-    level1, level2 = runs / "tiny_level1", runs / "tiny_level2"
+    level1, level2 = runs / "level1", runs / "level2"
     run.ada("train", "--config", level1_config, "--workdir", level1, f"--config.data.path={data}", *train_args,
             *level1_args)
     run.ada("encode", "--level", level1, "--data", data, "--out", codes1)

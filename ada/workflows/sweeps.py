@@ -38,6 +38,7 @@ LEVEL2_VARIANTS: dict[str, list[str]] = {
 
 # The short sweep that chose the shipped prior: prior configs over the shipped levels' top codes.
 PRIORS: tuple[str, ...] = ("tiny_prior", "tiny_prior_4s")
+LEVEL1_SWEEP_CONFIG = Path("experiments/tiny_level1.py")  # the sizes are overrides of it
 
 
 @dataclass
@@ -64,7 +65,7 @@ def level1(s: Sweep, r: Release, run: Runner, sizes: dict[str, list[str]] = LEVE
         workdir = s.runs / name
         if (workdir / "swept").exists():
             continue
-        code = run.ada("train", "--config", r.level1_config, "--workdir", workdir, f"--config.data.path={r.data}",
+        code = run.ada("train", "--config", LEVEL1_SWEEP_CONFIG, "--workdir", workdir, f"--config.data.path={r.data}",
                        "--config.train.steps=1000000", *overrides, timeout_minutes=s.minutes)
         if code in (0, 124) and not run.dry_run:
             (workdir / "swept").touch()
