@@ -2,8 +2,9 @@
 
 `train`: the level 1 `ada sweep fidelity` chose (rf1024, its local model hearing 1,024 samples) trained
 `level1_steps`, the tiny level 2 `steps` and the prior `ada sweep prior` chose `prior_steps` on the medium
-corpus, each encoded into the next level's data (hours on 2 CPU cores; every step resumes). `ship`: `train`, then `ada export` of the workdirs into
-`shipped`, then `card`, then the excerpt the shipped pages reconstruct and continue. `card`: the export
+corpus, each encoded into the next level's data (hours on 2 CPU cores; every step resumes). `ship`:
+`train`, then `ada export` of the workdirs into `shipped`, then `card`, then the excerpt the shipped
+pages reconstruct and continue. `card`: the export
 measured in place, at the shipped temperatures and at each of the temperature sweep's (bfloat16
 parameters draw other samples than the workdirs'), with `long_num` samples of `long_seconds` at the shipped
 temperatures for key hold, beside the previous export when one is named and the tiny demo stack when
