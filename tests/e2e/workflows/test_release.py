@@ -11,7 +11,7 @@ def test_the_card_of_an_export_is_measured_in_place_and_a_rerun_continues(micro_
     run_ada("export", "--stack", micro_stack, "--out", out)
     run_ada("export", "--stack", micro_stack, "--out", previous, "--dtype", "float32")
     card = ["release", "card", "--shipped", out, "--runs", tmp_path / "runs", "--heldout", piano, "--excerpts", 2,
-            "--previous", previous,
+            "--previous", previous, "--data", tmp_path / "no-medium",  # no corpus to measure: as on a fresh clone
             "--tiny-runs", tmp_path / "no-demo", "--num", 2, "--seconds", 0.25, "--long-num", 2, "--long-seconds", 0.5,
             "--temperature", "1",
             "--sweep-level1", "1", "--sweep-stack", "1", "--hardware", "a test host"]
