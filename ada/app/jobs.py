@@ -3,7 +3,9 @@
 The app's handlers are generators (Gradio streams what they yield); the rendering functions are plain calls
 that report each clip's audio through a callback. `Job` joins the two: it runs the call in a thread, hands the
 first clip's audio over a queue as it is written, and a cancelled page (the generator closed) makes the next
-callback raise, which stops the rendering where it is.
+callback raise, which stops the rendering where it is. A stack that renders slower than real time would leave
+the player waiting mid-clip, so the first audio is held back until what is rendered, at the speed so far,
+stays ahead of playback to the clip's end (`lead_needed`).
 """
 
 from __future__ import annotations
@@ -44,6 +46,37 @@ class Progress:
                 + (f", about {left:.0f} s left" if left is not None else ", starting"))
 
 
+LEAD_MARGIN = 1.25  # over the lead the speed so far asks for: the browser's own work slows the rendering
+
+
+def lead_needed(seconds: float, speed: float, chunk: float) -> float:
+    """Seconds of a `seconds`-long clip to hold before playing it, when it renders at `speed` × real time in
+    chunks of `chunk` s: the chunk that ends at second p + chunk is there (p + chunk - held) / speed after
+    playback starts, and is played from p on, so playback never waits when the player holds
+    (seconds - chunk) × (1 - speed) + chunk; nothing more at real time or faster."""
+    if speed >= 1.0:
+        return 0.0
+    return LEAD_MARGIN * (seconds - chunk) * (1.0 - speed) + chunk
+
+
+@dataclass
+class Gate:
+    """When to start playing a clip of `seconds` that is still rendering: once the audio rendered so far covers
+    the lead that the speed measured since its first audio (which excludes compiling) asks for."""
+
+    seconds: float
+    first: tuple[float, float] | None = None  # (when, seconds rendered) at the first audio
+
+    def ready(self, rendered: float, now: float) -> bool:
+        if rendered >= self.seconds:
+            return True
+        if self.first is None:
+            self.first = (now, rendered)
+            return False
+        speed = (rendered - self.first[1]) / max(now - self.first[0], 1e-9)
+        return rendered >= lead_needed(self.seconds, speed, chunk=self.first[1])
+
+
 @dataclass
 class Job:
     """`run(on_audio)` in a thread; iterate to get (audio chunk or None, Progress) until it ends."""
@@ -72,7 +105,7 @@ class Job:
     def __iter__(self) -> Iterator[tuple[np.ndarray | None, Progress]]:
         started = time.perf_counter()
         threading.Thread(target=self._work, daemon=True).start()
-        rendered = 0.0
+        rendered, held, gate = 0.0, [], Gate(self.seconds)  # held: audio not yet handed to the player
         try:
             while True:
                 try:
@@ -83,7 +116,16 @@ class Job:
                 if audio is None:
                     break
                 rendered += len(audio) / SAMPLE_RATE
-                yield audio, Progress(rendered, self.seconds, time.perf_counter() - started)
+                now = time.perf_counter()
+                if held is not None:  # not playing yet: play once the rest will render ahead of playback
+                    held.append(audio)
+                    if not gate.ready(rendered, now):
+                        yield None, Progress(rendered, self.seconds, now - started)
+                        continue
+                    audio, held = np.concatenate(held), None
+                yield audio, Progress(rendered, self.seconds, now - started)
+            if held:  # the rendering ended (or failed) before the lead was reached: play what there is
+                yield np.concatenate(held), Progress(rendered, self.seconds, time.perf_counter() - started)
         finally:
             self._stop.set()  # the page closed the generator (cancel, or a new request): stop rendering
         if self.error is not None:

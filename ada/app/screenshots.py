@@ -1,6 +1,6 @@
 """`make app-screenshots`: the app on the shipped stack in headless Chromium, as a user meets it.
 
-Clicks Generate (4 s, 2 samples) three times and records the time from each click to the first sound reaching
+Clicks Generate (4 s, 1 sample) three times and records the time from each click to the first sound reaching
 the player (the first includes compiling the samplers) and whether the streamed playback then ran dry;
 continues the shipped excerpt, reconstructs it, and interpolates with the first MusicVAE (`--musicvae
 WORKDIR`, else the shipped ones) between its examples; a screenshot of each tab goes to OUT/app-TAB.png and the
@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     write_text(TIMINGS, "\n".join([
         "# The app's time to first sound", "",
         "Written by `make app-screenshots` (ada/app/screenshots.py); do not edit. The seconds from a click on "
-        "Generate (4 s, 2 samples, the shipped stack, batch 2) to the first sample's audio reaching the page's "
+        "Generate (4 s, 1 sample, the shipped stack, batch 1) to the first sample's audio reaching the page's "
         f"player, in headless Chromium on this machine ({platform.machine()}, {os.cpu_count()} CPU cores).", "",
         "| click | seconds |", "|---|---|",
         *[f"| {n}{' (compiles the samplers)' if n == 1 else ''} | {t:.1f} |" for n, t in enumerate(took, 1)],

@@ -49,14 +49,14 @@ class Models:
             return self._loaded
 
     def warm_up(self) -> None:
-        """Compile the samplers for the page's first Generate (2 samples) before anyone clicks, in the background
+        """Compile the samplers for the page's first Generate (1 sample) before anyone clicks, in the background
         (a click meanwhile waits for it: the stack renders one request at a time)."""
         from ada.generation.audio import sample_stack
 
         def run():
             try:
                 with self.busy:
-                    sample_stack(self.loaded(), 0.5, 2, self.out / ".warm-up", chunk=LIVE_CHUNK)
+                    sample_stack(self.loaded(), 0.5, 1, self.out / ".warm-up", chunk=LIVE_CHUNK)
             except Exception:  # a stack that cannot render says so on the first click, in one line
                 pass
 
@@ -232,7 +232,8 @@ def build(models: Models):
                     with gr.Row():
                         seconds = gr.Slider(1, APP_LIMITS.seconds, value=4, step=1, label="seconds",
                                             elem_id="generate-seconds")
-                        count = gr.Slider(1, APP_LIMITS.num, value=2, step=1, label="samples")
+                        # one by default: the shipped stack renders faster than real time at batch 1, not at 2
+                        count = gr.Slider(1, APP_LIMITS.num, value=1, step=1, label="samples")
                         temperature = gr.Textbox("", label="temperature (empty: the stack's; T or T,T,T per model)")
                         seed = gr.Number(0, precision=0, label="seed")
                     with gr.Row():

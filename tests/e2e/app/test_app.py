@@ -47,8 +47,8 @@ def test_generate_plays_the_first_sample_while_it_renders_and_shows_the_measures
     folder = out / "generate-001"
     assert str(folder) in status
     record = json.loads((folder / "samples.json").read_text())  # as `ada sample` writes it
-    assert record["samples"] == 2 and (folder / "sample-01.wav").is_file() and (folder / "index.html").is_file()
-    assert len(chromium.find("#generate-spectrograms img")) == 2
+    assert record["samples"] == 1 and (folder / "sample-00.wav").is_file() and (folder / "index.html").is_file()
+    assert len(chromium.find("#generate-spectrograms img")) == 1
 
 
 def test_continue_an_uploaded_recording_with_its_prompts_end_marked(app, tmp_path):
