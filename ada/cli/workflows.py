@@ -42,9 +42,10 @@ SWEEP_FLAGS = {
     "runs": ("--sweep-runs", "workdirs and pages of the sweeps"),
     "minutes": ("--minutes", "level1: wall time per size"),
     "level2_steps": ("--level2-steps", "level2: training steps per variant"),
-    "excerpts": ("--excerpts", "level2: training excerpts reconstructed"),
+    "excerpts": ("--excerpts", "level2: held-out excerpts reconstructed"),
+    "level2_variants": ("--level2-variants", "level2: the variants trained (LEVEL2_VARIANTS, ada/workflows/sweeps.py)"),
     "round_minutes": ("--round-minutes", "fidelity: wall time of each candidate's training per round"),
-    "heldout": ("--heldout", "fidelity, key-hold: the held-out works (make data-heldout)"),
+    "heldout": ("--heldout", "fidelity, key-hold, level2: the held-out works (make data-heldout)"),
     "candidates": ("--candidates", "fidelity: candidates of experiments/level1_study.py"),
 }
 

@@ -99,21 +99,23 @@ class Pages:
     data: Path = Path("data/prepared/piano-small")
     seconds: float = 4.0
     excerpts: int = 3
+    levels: int = 1  # reconstructions: the levels encoded and rendered back
 
     def sample(self, run: Runner, stack: Path, out: Path, num: int, temperature: str | None = None) -> None:
         run.ada("sample", "--stack", stack, "--seconds", f"{self.seconds:g}", "--num", num, "--out",
                 Path(out) / "samples", *(["--temperature", temperature] if temperature else []))
 
     def reconstruct(self, run: Runner, stack: Path, out: Path, temperature: str | None = None) -> None:
-        run.ada("reconstruct", "--stack", stack, "--levels", 1, "--data", self.data, "--excerpts", self.excerpts,
-                "--seconds", f"{self.seconds:g}", "--out", Path(out) / "reconstructions",
+        run.ada("reconstruct", "--stack", stack, "--levels", self.levels, "--data", self.data,
+                "--excerpts", self.excerpts, "--seconds", f"{self.seconds:g}", "--out", Path(out) / "reconstructions",
                 *(["--temperature", temperature] if temperature else []))
 
     def drew(self, page: Path) -> bool:
-        """Whether a reconstructions page holds this drawer's excerpts: as many, of the same dataset."""
+        """Whether a reconstructions page holds this drawer's excerpts (as many, of the same dataset) through
+        its levels."""
         meta = json.loads(Path(page).read_text())
         return (meta.get("source") == f"{Path(self.data).name} (eval split)"
-                and len(meta.get("excerpts", [])) == self.excerpts)
+                and len(meta.get("excerpts", [])) == self.excerpts and meta.get("levels", 1) == self.levels)
 
     def draw(self, run: Runner, kind: str, stack: Path, inputs: list[Path], out: Path, num: int,
              temperature: str | None) -> None:

@@ -7,12 +7,16 @@ sweep (ada.workflows.release.sweep_temperature), on the exported stack.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from ada.data.atomic import write_text
 from ada.workflows.fidelity import CANDIDATES
 from ada.workflows.release import Release
-from ada.workflows.steps import Pages, Runner
+from ada.workflows.steps import Pages, Runner, WorkflowError
 
 # The short sweep that chose the shipped level 1's size: sizes of the local model.
 LEVEL1_SIZES: dict[str, list[str]] = {
@@ -36,6 +40,10 @@ LEVEL2_VARIANTS: dict[str, list[str]] = {
     "rf255": ["--config.model.local.stages=7", "--config.data.crop=1024"],
 }
 
+LEVEL2_TABLE = Path("docs/results/level2.md")
+LEVEL2_MEASURES = (("chroma_to_original", "chroma to original"), ("key_clarity", "key clarity"),
+                   ("harmonic_contrast_gap_db", "harmonic contrast lost (dB)"), ("noisiness", "noisiness"))
+
 # The short sweep that chose the shipped prior: prior configs over the shipped levels' top codes.
 PRIORS: tuple[str, ...] = ("tiny_prior", "tiny_prior_4s")
 LEVEL1_SWEEP_CONFIG = Path("experiments/tiny_level1.py")  # the sizes are overrides of it
@@ -49,9 +57,10 @@ class Sweep:
     minutes: float = 10.0  # level1: wall time per size
     level2_steps: int = 4000
     level2_temperature: tuple[float, float] = (0.2, 0.3)
-    excerpts: int = 32  # level2: training excerpts reconstructed
+    excerpts: int = 10  # level2: held-out excerpts reconstructed (one per work)
+    level2_variants: tuple[str, ...] = tuple(LEVEL2_VARIANTS)  # level2: which of LEVEL2_VARIANTS train
     round_minutes: float = 60.0  # fidelity: wall time of each candidate's training per round
-    heldout: Path = Path("data/prepared/piano-heldout")  # fidelity: the works every candidate is measured on
+    heldout: Path = Path("data/prepared/piano-heldout")  # fidelity, level2: the works every measure is taken on
     candidates: tuple[str, ...] = CANDIDATES  # fidelity
 
 
@@ -74,28 +83,61 @@ def level1(s: Sweep, r: Release, run: Runner, sizes: dict[str, list[str]] = LEVE
     return s.runs / "sweep.md"
 
 
-def level2(s: Sweep, r: Release, run: Runner, variants: dict[str, list[str]] = LEVEL2_VARIANTS) -> Path:
-    """`excerpts` training excerpts of the medium corpus encoded and rendered back through the shipped level 1
-    alone, through both shipped levels, and through the shipped level 1 under each variant's level 2 (trained
-    `level2_steps` steps on the shipped level 1's codes), at the shipped temperatures (theirs:
-    `level2_temperature`). A prior's samples cannot show more of the key than the levels under it keep."""
+def level2(s: Sweep, r: Release, run: Runner, variants: dict[str, list[str]] = LEVEL2_VARIANTS,
+           table: Path = LEVEL2_TABLE) -> Path:
+    """`excerpts` excerpts of the held-out works encoded and rendered back through the shipped level 1 alone,
+    through both shipped levels, and through the shipped level 1 under each of `level2_variants` (a level 2
+    trained `level2_steps` steps on the shipped level 1's codes of the medium corpus), at the shipped
+    temperatures (the variants': `level2_temperature`); then the table, `table`. A prior's samples cannot show
+    more of the key than the levels under it keep."""
     codes1 = Path(f"{r.data}-codes1")
+    unknown = [name for name in s.level2_variants if name not in variants]
+    if unknown:
+        raise WorkflowError(f"--level2-variants {' '.join(unknown)}: not a variant; choose from {' '.join(variants)}")
     run.require(codes1 / "index.json", "codes of the medium corpus", "ada release train encodes them")
+    run.require(s.heldout / "index.json", "held-out works", "make data-heldout builds them")
     out = s.runs / "level2"
-
-    def reconstruct(stack: Path, levels: int, pages: Path) -> None:
-        run.ada("reconstruct", "--data", r.data, "--split", "train", "--excerpts", s.excerpts, "--seconds", 4,
-                "--stack", stack, "--levels", levels, "--out", pages)
-
-    reconstruct(r.shipped / "stack.json", 1, out / "through-level1")
-    reconstruct(r.shipped / "stack.json", 2, out / "shipped")
-    for name, overrides in variants.items():
-        run.ada("train", "--config", r.level2_config, "--workdir", out / name, f"--config.data.path={codes1}",
-                f"--config.train.steps={s.level2_steps}", *overrides)
-        stack = run.write_stack(out / f"{name}.json", [r.shipped / "level1", out / name],
+    rows = [("shipped level 1 alone", out / "through-level1"), ("shipped levels 1 and 2", out / "shipped")]
+    for (_, pages), levels in zip(rows, (1, 2), strict=True):
+        Pages(data=s.heldout, excerpts=s.excerpts, levels=levels).draw(run, "reconstruct", r.shipped / "stack.json",
+                                                                       r.shipped_params, pages, 0, None)
+    for name in s.level2_variants:  # each trained (or resumed), then drawn, so a stopped sweep keeps its pages
+        workdir = out / name
+        run.ada("train", "--config", r.level2_config, "--workdir", workdir, f"--config.data.path={codes1}",
+                f"--config.train.steps={s.level2_steps}", *variants[name])
+        stack = run.write_stack(out / f"{name}.json", [r.shipped / "level1", workdir],
                                 level_temperatures=list(s.level2_temperature))
-        reconstruct(stack, 2, out / f"{name}-pages")
-    return out
+        rows.append((f"shipped level 1, level 2 `{name}`", out / f"{name}-pages"))
+        Pages(data=s.heldout, excerpts=s.excerpts, levels=2).draw(run, "reconstruct", stack,
+                                                                  [workdir / "checkpoints"], rows[-1][1], 0, None)
+    run.log.append(f"table {table}")
+    if not run.dry_run:
+        write_text(table, level2_table([(label, json.loads((pages / "reconstructions" / "reconstructions.json")
+                                                              .read_text())) for label, pages in rows]))
+    return table
+
+
+def level2_table(rows: list[tuple[str, dict]]) -> str:
+    """One row per reconstructions page: each measure's mean ± its standard error over the excerpts."""
+    first = rows[0][1]
+    head = ["through", "temperature", "excerpts", *(label for _, label in LEVEL2_MEASURES)]
+    originals = [e["key_clarity_of_original"] for e in first["excerpts"]]
+    lines = ["# What level 2 keeps of the notes", "",
+             "Written by `ada sweep level2` (ada/workflows/sweeps.py): excerpts of the held-out works "
+             f"({first['source']}) encoded and rendered back through the levels named, each measure a mean ± its "
+             "standard error over the excerpts, each against its original. The originals' key clarity: "
+             f"{_mean_se(originals)}.", "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for label, page in rows:
+        cells = [_mean_se([e[k] for e in page["excerpts"]]) for k, _ in LEVEL2_MEASURES]
+        lines.append(f"| {label} | {page['temperature']} | {len(page['excerpts'])} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _mean_se(values: list[float]) -> str:
+    v = np.asarray(values, np.float64)
+    se = v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else 0.0
+    return f"{v.mean():.3f} ± {se:.3f}"
 
 
 def prior(s: Sweep, r: Release, run: Runner, priors: tuple[str, ...] = PRIORS) -> Path:

@@ -364,3 +364,50 @@ def test_the_key_hold_study_samples_each_prior_for_30_s_beside_the_shipped_one_a
     key_hold.study(again, tmp_path / "runs", shipped, data, tmp_path / "heldout", table=tmp_path / "t.md",
                    corpus=lambda path, split, count: {"measures": corpus, "what": f"{split} split"})
     assert [c.split()[0] for c in again.log] == ["train", "stack", "table"]
+
+
+class Reconstructor(Recorder):
+    """Writes each reconstructions page it is asked for: every excerpt's chroma to its original is the value the
+    page's stack file (or, for the shipped stack, its level count) is given."""
+
+    def __init__(self, chroma: dict):
+        super().__init__()
+        self.chroma = chroma
+
+    def ada(self, *args, timeout_minutes=None):
+        code = super().ada(*args, timeout_minutes=timeout_minutes)
+        if args[0] == "reconstruct":
+            stack, levels = Path(args[args.index("--stack") + 1]), args[args.index("--levels") + 1]
+            c = self.chroma[stack.stem if stack.stem != "stack" else levels]
+            out = Path(args[args.index("--out") + 1])
+            out.mkdir(parents=True)
+            excerpts = [{"chroma_to_original": c + d, "key_clarity": 0.7, "key_clarity_of_original": 0.74,
+                         "harmonic_contrast_gap_db": 6.0, "noisiness": 1.5} for d in (-0.1, 0.0, 0.1)]
+            (out / "reconstructions.json").write_text(json.dumps(
+                {"levels": levels, "temperature": "level 1 0.2, level 2 0.3", "excerpts": excerpts,
+                 "source": f"{Path(args[args.index('--data') + 1]).name} (eval split)"}))
+        return code
+
+
+def test_the_level2_sweep_measures_each_variant_on_the_held_out_works_beside_the_shipped_levels(tmp_path):
+    r = shipped(tmp_path)
+    Path(f"{r.data}-codes1").mkdir()
+    (Path(f"{r.data}-codes1") / "index.json").write_text("{}")
+    s = sweeps.Sweep(runs=tmp_path / "sweep", heldout=r.heldout, excerpts=3, level2_variants=("hop4",))
+    run = Reconstructor({1: 0.9, 2: 0.6, "hop4": 0.7})
+    table = sweeps.level2(s, r, run, table=tmp_path / "level2.md")
+    assert [c.split()[0] for c in run.log] == ["reconstruct", "reconstruct", "train", "stack", "reconstruct",
+                                                "table"]
+    assert all(f"--data {r.heldout} --excerpts 3" in c for c in run.log if c.startswith("reconstruct"))
+    assert "--levels 1" in run.log[0] and "--levels 2" in run.log[1] and "--config.model.hop=4" in run.log[2]
+    rows = [line for line in table.read_text().splitlines() if line.startswith("| ")][1:]
+    # one row per page, in order; each a mean ± its standard error over the excerpts (0.1 / sqrt(3))
+    assert [row.split(" | ")[0] for row in rows] == ["| shipped level 1 alone", "| shipped levels 1 and 2",
+                                                     "| shipped level 1, level 2 `hop4`"]
+    assert "| 3 | 0.700 ± 0.058 | 0.700 ± 0.000 |" in rows[2]
+    assert "The originals' key clarity: 0.740 ± 0.000" in table.read_text()
+    again = Reconstructor({})  # a rerun resumes the variant and draws no page again
+    sweeps.level2(s, r, again, table=tmp_path / "level2.md")
+    assert [c.split()[0] for c in again.log] == ["train", "stack", "table"]
+    with pytest.raises(WorkflowError, match="--level2-variants nope: not a variant"):
+        sweeps.level2(sweeps.Sweep(level2_variants=("nope",)), r, Recorder())
