@@ -123,8 +123,8 @@ def level2_table(rows: list[tuple[str, dict]]) -> str:
     head = ["through", "temperature", "excerpts", *(label for _, label in LEVEL2_MEASURES)]
     originals = [e["key_clarity_of_original"] for e in first["excerpts"]]
     lines = ["# What level 2 keeps of the notes", "",
-             "Written by `ada sweep level2` (ada/workflows/sweeps.py): excerpts of the held-out works "
-             f"({first['source']}) encoded and rendered back through the levels named, each measure a mean ± its "
+             "Written by `ada sweep level2` (ada/workflows/sweeps.py): excerpts of the held-out works, "
+             f"{first['source']}, encoded and rendered back through the levels named, each measure a mean ± its "
              "standard error over the excerpts, each against its original. The originals' key clarity: "
              f"{_mean_se(originals)}.", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
