@@ -30,6 +30,7 @@ LEVEL1_SIZES: dict[str, list[str]] = {
 LEVEL2_VARIANTS: dict[str, list[str]] = {
     "long": ["--config.train.steps=16000"],
     "codes256": ["--config.model.quantiser.codes=256"],
+    "codes256long": ["--config.model.quantiser.codes=256", "--config.train.steps=40000"],  # about 1 CPU-hour
     "rf32": ["--config.model.local.stages=5", "--config.model.local.repeats=1"],
     "hop4": ["--config.model.hop=4"],
     "hop4long": ["--config.model.hop=4", "--config.train.steps=12000"],
@@ -120,7 +121,7 @@ def level2(s: Sweep, r: Release, run: Runner, variants: dict[str, list[str]] = L
 def level2_table(rows: list[tuple[str, dict]]) -> str:
     """One row per reconstructions page: each measure's mean ± its standard error over the excerpts."""
     first = rows[0][1]
-    head = ["through", "temperature", "excerpts", *(label for _, label in LEVEL2_MEASURES)]
+    head = ["through", "level 2", "temperature", "excerpts", *(label for _, label in LEVEL2_MEASURES)]
     originals = [e["key_clarity_of_original"] for e in first["excerpts"]]
     lines = ["# What level 2 keeps of the notes", "",
              "Written by `ada sweep level2` (ada/workflows/sweeps.py): excerpts of the held-out works, "
@@ -130,7 +131,9 @@ def level2_table(rows: list[tuple[str, dict]]) -> str:
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for label, page in rows:
         cells = [_mean_se([e[k] for e in page["excerpts"]]) for k, _ in LEVEL2_MEASURES]
-        lines.append(f"| {label} | {page['temperature']} | {len(page['excerpts'])} | " + " | ".join(cells) + " |")
+        level2 = page.get("level 2", "–").split(" (", 1)[-1].rstrip(")")  # "step 4000, hop 8, K 64"
+        lines.append(f"| {label} | {level2} | {page['temperature']} | {len(page['excerpts'])} | "
+                     + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

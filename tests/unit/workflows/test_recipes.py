@@ -383,8 +383,9 @@ class Reconstructor(Recorder):
             out.mkdir(parents=True)
             excerpts = [{"chroma_to_original": c + d, "key_clarity": 0.7, "key_clarity_of_original": 0.74,
                          "harmonic_contrast_gap_db": 6.0, "noisiness": 1.5} for d in (-0.1, 0.0, 0.1)]
+            level2 = {} if str(levels) == "1" else {"level 2": f"{stack.stem} (step 4000, hop 8, K 64)"}
             (out / "reconstructions.json").write_text(json.dumps(
-                {"levels": levels, "temperature": "level 1 0.2, level 2 0.3", "excerpts": excerpts,
+                {"levels": levels, "temperature": "level 1 0.2, level 2 0.3", "excerpts": excerpts, **level2,
                  "source": f"{Path(args[args.index('--data') + 1]).name} (eval split)"}))
         return code
 
@@ -405,6 +406,8 @@ def test_the_level2_sweep_measures_each_variant_on_the_held_out_works_beside_the
     assert [row.split(" | ")[0] for row in rows] == ["| shipped level 1 alone", "| shipped levels 1 and 2",
                                                      "| shipped level 1, level 2 `hop4`"]
     assert "| 3 | 0.700 ± 0.058 | 0.700 ± 0.000 |" in rows[2]
+    # which level 2 each row went through: none for level 1 alone, its step, hop and codes otherwise
+    assert rows[0].split(" | ")[1] == "–" and rows[2].split(" | ")[1] == "step 4000, hop 8, K 64"
     assert "The originals' key clarity: 0.740 ± 0.000" in table.read_text()
     again = Reconstructor({})  # a rerun resumes the variant and draws no page again
     sweeps.level2(s, r, again, table=tmp_path / "level2.md")
