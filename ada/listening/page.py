@@ -7,6 +7,7 @@ at the top, how many players have loaded their audio (and which failed).
 from __future__ import annotations
 
 import html
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,41 @@ show();
 """
 
 
+NOTES_LOWEST, NOTES_OCTAVES = 55.0, 5  # the notes view: A1 (55 Hz) to A6 (1,760 Hz), a bin per semitone
+
+
+def notes_view(audio: np.ndarray, hop: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Constant-Q magnitudes in dB under the clip's loudest [semitones, frames], and each row's centre (Hz).
+
+    A linear spectrogram to 8 kHz shows the upper partials and the noise, but squeezes every note below
+    2 kHz into its bottom quarter: whether a model kept the pitches is seen here, one row a semitone."""
+    import librosa  # here: only the pictures need it at import time
+
+    hop = max(16, hop // 16 * 16)  # a multiple of 2^(octaves - 1), as the constant-Q transform needs
+    bins = 12 * NOTES_OCTAVES
+    x = np.asarray(audio, np.float32)
+    if len(x) < 4 * hop:
+        x = np.pad(x, (0, 4 * hop - len(x)))
+    with warnings.catch_warnings():  # librosa warns of its lowest octaves' short frames on clips under 3 s
+        warnings.simplefilter("ignore", UserWarning)
+        mag = np.abs(librosa.cqt(x + 1e-7, sr=SAMPLE_RATE, hop_length=hop, fmin=NOTES_LOWEST, n_bins=bins,
+                                 bins_per_octave=12))
+    quiet = 0.01  # about a sine 60 dB below full scale: a quieter clip is drawn dark, not its dither brightened
+    db = 20 * np.log10(np.maximum(mag, 1e-9) / max(float(mag.max()), quiet))
+    return db, librosa.cqt_frequencies(bins, fmin=NOTES_LOWEST, bins_per_octave=12)
+
+
+def _draw_notes(ax, audio: np.ndarray) -> None:
+    hop = max(256, len(audio) // 1500)
+    db, _ = notes_view(audio, hop)
+    seconds = len(audio) / SAMPLE_RATE
+    ax.imshow(db, origin="lower", aspect="auto", cmap="magma", vmin=-60, vmax=0, interpolation="nearest",
+              extent=(0, seconds, -0.5, db.shape[0] - 0.5))
+    ax.set_yticks(range(0, db.shape[0], 12), [f"A{o + 1}" for o in range(NOTES_OCTAVES)])
+    ax.set_xlabel("s")
+    ax.set_ylabel("note")
+
+
 def _draw_spectrogram(ax, audio: np.ndarray, title: str = "") -> None:
     hop = max(128, len(audio) // 1500)  # about as many frames as the image has pixels, for any length
     n_fft = max(512, hop)  # windows always cover the whole clip
@@ -39,7 +75,6 @@ def _draw_spectrogram(ax, audio: np.ndarray, title: str = "") -> None:
                                          cmap="magma")
     image.set_clim(-120, max(10 * np.log10(power.max()), -119.0))  # a silent clip's top lies below -120 dB
     ax.set_ylim(0, 8000)
-    ax.set_xlabel("s")
     ax.set_ylabel("Hz")
     if title:
         ax.set_title(title, fontsize=9)
@@ -56,12 +91,15 @@ def _pyplot():
 
 def spectrogram_png(audio: np.ndarray, path: Path, title: str = "", mark: float | None = None,
                     mark_label: str = "") -> None:
-    """A spectrogram image; `mark` draws a dashed line at that second (e.g. where a prompt ends)."""
+    """A spectrogram to 8 kHz above the notes view (A1-A6, `notes_view`) on one time axis; `mark` draws a
+    dashed line at that second (e.g. where a prompt ends)."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(8, 2.2), dpi=90)
+    fig, (ax, notes) = plt.subplots(2, 1, figsize=(8, 3.8), dpi=90, sharex=True, height_ratios=(1, 0.8))
     _draw_spectrogram(ax, audio, title)
+    _draw_notes(notes, audio)
     if mark is not None:
-        ax.axvline(mark, color="cyan", linestyle="--", linewidth=1.5)
+        for a in (ax, notes):
+            a.axvline(mark, color="cyan", linestyle="--", linewidth=1.5)
         ax.text(mark, 7600, f" {mark_label}", color="cyan", fontsize=8, va="top")
     fig.tight_layout()
     fig.savefig(path)
@@ -74,6 +112,7 @@ def spectrograms_png(clips: list[tuple[np.ndarray, str]], path: Path) -> None:
     fig, axes = plt.subplots(len(clips), 1, figsize=(8, 2.0 * len(clips)), dpi=90, sharex=True, squeeze=False)
     for ax, (audio, title) in zip(axes[:, 0], clips, strict=True):
         _draw_spectrogram(ax, audio, title)
+    axes[-1, 0].set_xlabel("s")
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)
