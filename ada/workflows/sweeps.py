@@ -30,7 +30,9 @@ LEVEL1_SIZES: dict[str, list[str]] = {
 LEVEL2_VARIANTS: dict[str, list[str]] = {
     "long": ["--config.train.steps=16000"],
     "codes256": ["--config.model.quantiser.codes=256"],
-    "codes256long": ["--config.model.quantiser.codes=256", "--config.train.steps=40000"],  # about 1 CPU-hour
+    # codes256 trained longer: the same run (one seed, deterministic), stopped at 20,000 and 40,000 steps (1 CPU-hour)
+    "codes256-20k": ["--config.model.quantiser.codes=256", "--config.train.steps=20000"],
+    "codes256-40k": ["--config.model.quantiser.codes=256", "--config.train.steps=40000"],
     "rf32": ["--config.model.local.stages=5", "--config.model.local.repeats=1"],
     "hop4": ["--config.model.hop=4"],
     "hop4long": ["--config.model.hop=4", "--config.train.steps=12000"],
