@@ -31,15 +31,22 @@ def cmd_train(argv: list[str]) -> int:
     flags.DEFINE_integer("num_processes", None, "processes in the job", flag_values=FLAGS)
     flags.DEFINE_integer("process_id", None, "this process's index", flag_values=FLAGS)
     flags.DEFINE_boolean("progress", True, "show a progress bar", flag_values=FLAGS)
+    flags.DEFINE_string("init_from", None, "an exported model (pretrained/level1, pretrained/musicvae/folk_2bar, "
+                        "`ada export`'s output) to start from, at its step, when the workdir has no checkpoint yet; "
+                        "its config must build the same model", flag_values=FLAGS)
     config = _parse_config_command(FLAGS, argv, "ada train",
-                                   "ada train --config experiments/X.py --workdir DIR [--config.a.b=VALUE ...]")
+                                   "ada train --config experiments/X.py --workdir DIR [--init_from EXPORTED] "
+                                   "[--config.a.b=VALUE ...]")
     if config is None:
         return 0
+    if FLAGS.init_from is not None and not (Path(FLAGS.init_from) / "params.npz").is_file():
+        raise UsageError(f"--init_from {FLAGS.init_from}: not an exported model (no params.npz there; "
+                         "`ada export` or `ada notes export` writes one)")
     from ada.training.parallel import maybe_initialize_distributed
     from ada.training.trainer import train
 
     maybe_initialize_distributed(FLAGS.coordinator, FLAGS.num_processes, FLAGS.process_id)
-    _, result = train(config, FLAGS.workdir, progress=FLAGS.progress)
+    _, result = train(config, FLAGS.workdir, progress=FLAGS.progress, init_from=FLAGS.init_from)
     import jax
 
     if jax.process_index() == 0:

@@ -19,6 +19,7 @@ from flax import traverse_util
 
 from ada.data.atomic import atomic_path, write_json
 from ada.training.config import ConfigError
+from ada.training.state import INITIALIZED_FROM
 
 PARAMS = "params.npz"
 MEMBER = "member.json"
@@ -93,11 +94,14 @@ def read_member(folder: Path) -> dict:
 
 def train_seconds(workdir: Path) -> float | None:
     """Seconds spent in training steps, from the logged step rates (evaluation and saving left out);
-    an exported folder has no metrics, so its member.json carries the figure of the workdir it came from."""
+    an exported folder has no metrics, so its member.json carries the figure of the workdir it came from,
+    and a workdir begun from an exported folder adds that folder's figure."""
     path = Path(workdir) / "metrics.jsonl"
     if not path.is_file():
         return read_member(workdir).get("train_seconds")
-    seconds, last = 0.0, 0
+    start = Path(workdir) / INITIALIZED_FROM  # begun from an exported model: its steps and seconds count too
+    begun = json.loads(start.read_text()) if start.is_file() else {}
+    seconds, last = float(begun.get("train_seconds") or 0.0), int(begun.get("step", 0))
     for line in path.read_text().splitlines():
         row = json.loads(line) if line.strip() else {}
         if row.get("steps_per_s") and row.get("step", 0) > last:

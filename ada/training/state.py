@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import optax
 
 DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
+INITIALIZED_FROM = "initialized_from.json"  # in a workdir started from an exported model (`ada train --init_from`)
 
 
 @flax.struct.dataclass

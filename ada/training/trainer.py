@@ -26,13 +26,14 @@ import orbax.checkpoint as ocp
 from tqdm import tqdm
 
 from ada.data import lock
+from ada.data.atomic import write_json
 from ada.data.loader import Resumable
 from ada.training import checkpoint
 from ada.training.config import validate
 from ada.training.evaluator import Evaluator
 from ada.training.metrics_log import MetricsLog
 from ada.training.parallel import shardings
-from ada.training.state import TrainState, compute_dtype, init_state, optimiser
+from ada.training.state import INITIALIZED_FROM, TrainState, compute_dtype, init_state, optimiser
 
 
 class TrainingDiverged(Exception):
@@ -63,6 +64,35 @@ def make_train_step(model, tx, config):
     return train_step
 
 
+def start_from_exported(state: TrainState, tx, folder, workdir: Path) -> TrainState:
+    """A fresh train state carrying an exported model's parameters (`ada export`, `ada notes export`, or a
+    shipped folder in pretrained/) and its step, so that the learning-rate, KL-weight and averaging schedules
+    go on where its training left them. An export keeps no optimiser state: Adam's moments start at zero.
+    Its Polyak parameters become both the trained and the averaged ones. Where it came from is recorded in
+    the workdir (INITIALIZED_FROM), which also counts its training time (`member.train_seconds`)."""
+    from ada.training.member import load_member, read_member
+
+    folder = Path(folder).resolve()
+    step, variables = load_member(folder, state.eval_variables)  # checked leaf by leaf against this config's model
+    params = variables["params"]
+    if jax.process_index() == 0:
+        write_json(workdir / INITIALIZED_FROM, {"from": str(folder), "step": step,
+                                               "train_seconds": read_member(folder).get("train_seconds")})
+    averaged = jax.tree.map(lambda p: jnp.array(p, copy=True), params)  # its own buffers: the step donates both
+    return state.replace(step=jnp.asarray(step, jnp.int32), params=params, ema_params=averaged,
+                         opt_state=_schedule_at(tx.init(params), step),
+                         vq={k: v for k, v in variables.items() if k == "vq"})
+
+
+def _schedule_at(opt_state, step: int):
+    """A fresh optimiser state whose learning-rate schedule stands at `step` (Adam's moments and their bias
+    correction start afresh, as they must with moments of zero)."""
+    def at(s):
+        return s._replace(count=jnp.asarray(step, s.count.dtype)) if isinstance(s, optax.ScaleByScheduleState) else s
+
+    return jax.tree.map(at, opt_state, is_leaf=lambda s: isinstance(s, optax.ScaleByScheduleState))
+
+
 class _StopFlag:
     """SIGTERM (a scheduler's preemption notice) asks the loop to checkpoint and stop cleanly.
 
@@ -85,7 +115,7 @@ class _StopFlag:
 class Run:
     """One training run's parts (state, data, checkpoints, metrics), each loop stage a method."""
 
-    def __init__(self, config, workdir, progress: bool):
+    def __init__(self, config, workdir, progress: bool, init_from=None):
         self.config, self.workdir = config, Path(workdir).resolve()
         processes = jax.process_count()
         spec, self.data = validate(config, jax.device_count(), processes)  # the data the model kind trains on
@@ -106,6 +136,8 @@ class Run:
             self.workdir, set_aside=True)
         if restored is not None:
             self.state = restored["state"]
+        elif init_from is not None:
+            self.state = jax.device_put(start_from_exported(self.state, tx, init_from, self.workdir), replicated)
         self.step = self.last_saved = int(self.state.step)
 
         self._train_step = jax.jit(make_train_step(model, tx, config), in_shardings=(replicated, self.sharded),
@@ -184,17 +216,19 @@ class Run:
         self.manager.close()
 
 
-def train(config, workdir, progress: bool = True) -> tuple[TrainState, dict]:
+def train(config, workdir, progress: bool = True, init_from=None) -> tuple[TrainState, dict]:
     """Train (or resume) to config.train.steps; returns the final state and the last metrics.
 
+    `init_from`, an exported model folder, starts a workdir without a checkpoint from its parameters
+    (`start_from_exported`); a workdir with one resumes it as always.
     Process 0 holds the workdir's lock (`ada.data.lock`): a second `ada train` on it is refused in one line."""
     with lock.hold(workdir, "ada train") if jax.process_index() == 0 else contextlib.nullcontext():
-        return _train(config, workdir, progress)
+        return _train(config, workdir, progress, init_from)
 
 
-def _train(config, workdir, progress: bool) -> tuple[TrainState, dict]:
+def _train(config, workdir, progress: bool, init_from=None) -> tuple[TrainState, dict]:
     t = config.train
-    run = Run(config, workdir, progress)
+    run = Run(config, workdir, progress, init_from)
     try:
         while run.step < t.steps:
             run.train_step()

@@ -1,9 +1,16 @@
 """Resuming survives a changed dataset (grown, another crop): the data iterator is rebuilt, said in one
-line and logged in metrics.jsonl; a changed model is refused before config.json is touched."""
+line and logged in metrics.jsonl; a changed model is refused before config.json is touched. A workdir
+begun from an exported model (`--init_from`) goes on at its step."""
 
 import json
 
+import jax
+import numpy as np
 import pytest
+from flax import traverse_util
+
+from ada.training import checkpoint, member
+from ada.training.state import INITIALIZED_FROM, SCHEDULES
 
 from helpers import MICRO, run_ada
 
@@ -48,3 +55,37 @@ def test_a_changed_model_is_refused_before_config_json_is_touched(token_dataset,
     lines = [l for l in proc.stderr.strip().splitlines() if not l.startswith("WARNING")]
     assert proc.returncode == 2 and len(lines) == 1 and "different model" in lines[0], proc.stderr[-2000:]
     assert (workdir / "config.json").read_bytes() == before
+
+
+def test_a_workdir_begun_from_an_exported_model_goes_on_at_its_step(token_dataset, tmp_path):
+    data = token_dataset([5000, 4000, 3000])
+    train(data, tmp_path / "w", "--config.train.steps=4", "--config.train.checkpoint_every=4")
+    exported = tmp_path / "exported"
+    member.save_member(checkpoint.load(tmp_path / "w"), exported, "float32")
+    begun = tmp_path / "begun"
+    train(data, begun, "--config.train.steps=5", "--config.train.checkpoint_every=1", f"--init_from={exported}")
+    assert json.loads((begun / INITIALIZED_FROM).read_text())["step"] == 4
+    after = checkpoint.load(begun)
+    assert after.step == 5  # one step, the fifth: the schedules stand where the export left them
+    before = traverse_util.flatten_dict(checkpoint.load(exported).variables["params"], sep="/")
+    now = traverse_util.flatten_dict(jax.device_get(after.state.params), sep="/")
+    moved = np.concatenate([np.abs(np.asarray(v) - np.asarray(before[k])).ravel() for k, v in now.items()])
+    # Adam's first step from moments of zero moves each parameter by the learning rate of step 4, no more
+    rate = float(SCHEDULES["warmup"](after.config.train)(4))
+    assert moved.max() <= rate * 1.001 and np.median(moved) == pytest.approx(rate, rel=1e-2)
+    assert member.train_seconds(begun) > member.train_seconds(tmp_path / "w")  # the export's time counts too
+
+
+def test_init_from_refuses_what_does_not_fit_in_one_line(token_dataset, tmp_path):
+    data = token_dataset([5000, 4000, 3000])
+    train(data, tmp_path / "w", "--config.train.steps=2", "--config.train.checkpoint_every=2")
+    exported = tmp_path / "exported"
+    member.save_member(checkpoint.load(tmp_path / "w"), exported, "float32")
+    for given, overrides, said in [(exported, ["--config.model.local.residual=32"], "the model expects"),
+                                   (tmp_path / "w", [], "not an exported model")]:
+        proc = train(data, tmp_path / "other", "--config.train.steps=3", f"--init_from={given}", *overrides,
+                     check=False)
+        lines = [l for l in proc.stderr.strip().splitlines() if not l.startswith("WARNING")]
+        assert proc.returncode == 2 and len(lines) == 1 and said in lines[0], proc.stderr[-2000:]
+        saved = tmp_path / "other" / "checkpoints"
+        assert not saved.exists() or not any(saved.iterdir())
