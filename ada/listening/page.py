@@ -107,11 +107,17 @@ def spectrogram_png(audio: np.ndarray, path: Path, title: str = "", mark: float 
 
 
 def spectrograms_png(clips: list[tuple[np.ndarray, str]], path: Path) -> None:
-    """Several clips' spectrograms, one above the other on one time axis, each with its title."""
+    """Several clips one above the other on one time axis, each its spectrogram to 8 kHz (left, with its
+    title) beside its notes view (right, `notes_view`): the noise and partials, and the pitches kept."""
     plt = _pyplot()
-    fig, axes = plt.subplots(len(clips), 1, figsize=(8, 2.0 * len(clips)), dpi=90, sharex=True, squeeze=False)
-    for ax, (audio, title) in zip(axes[:, 0], clips, strict=True):
+    fig, axes = plt.subplots(len(clips), 2, figsize=(12, 2.0 * len(clips)), dpi=90, sharex=True, squeeze=False,
+                             width_ratios=(1.25, 1))
+    for (ax, notes), (audio, title) in zip(axes, clips, strict=True):
         _draw_spectrogram(ax, audio, title)
+        _draw_notes(notes, audio)
+        notes.set_title("notes (constant-Q, A1–A6)", fontsize=9)
+    for ax in axes[:-1].ravel():
+        ax.set_xlabel("")
     axes[-1, 0].set_xlabel("s")
     fig.tight_layout()
     fig.savefig(path, format="png")

@@ -1,7 +1,8 @@
 """The pictures in the docs, drawn from what ships (`make figures`): never copied, always rendered again.
 
 docs/images/overview.png: the shipped excerpt (a corpus render), the same seconds encoded by the shipped level 1
-and decoded back, and a sample of the shipped stack drawn from its prior, as spectrograms on one time axis.
+and decoded back, and a sample of the shipped stack drawn from its prior, as spectrograms on one time axis, each
+beside its notes view.
 """
 
 from __future__ import annotations
