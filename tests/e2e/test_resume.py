@@ -62,6 +62,15 @@ def test_a_workdir_begun_from_an_exported_model_goes_on_at_its_step(token_datase
     train(data, tmp_path / "w", "--config.train.steps=4", "--config.train.checkpoint_every=4")
     exported = tmp_path / "exported"
     member.save_member(checkpoint.load(tmp_path / "w"), exported, "float32")
+    # what does not fit is refused in one line, before anything is written
+    for given, overrides, said in [(exported, ["--config.model.local.residual=32"], "the model expects"),
+                                   (tmp_path / "w", [], "not an exported model")]:
+        proc = train(data, tmp_path / "other", "--config.train.steps=5", f"--init_from={given}", *overrides,
+                     check=False)
+        lines = [l for l in proc.stderr.strip().splitlines() if not l.startswith("WARNING")]
+        assert proc.returncode == 2 and len(lines) == 1 and said in lines[0], proc.stderr[-2000:]
+        saved = tmp_path / "other" / "checkpoints"
+        assert not saved.exists() or not any(saved.iterdir())
     begun = tmp_path / "begun"
     train(data, begun, "--config.train.steps=5", "--config.train.checkpoint_every=1", f"--init_from={exported}")
     assert json.loads((begun / INITIALIZED_FROM).read_text())["step"] == 4
@@ -74,18 +83,3 @@ def test_a_workdir_begun_from_an_exported_model_goes_on_at_its_step(token_datase
     rate = float(SCHEDULES["warmup"](after.config.train)(4))
     assert moved.max() <= rate * 1.001 and np.median(moved) == pytest.approx(rate, rel=1e-2)
     assert member.train_seconds(begun) > member.train_seconds(tmp_path / "w")  # the export's time counts too
-
-
-def test_init_from_refuses_what_does_not_fit_in_one_line(token_dataset, tmp_path):
-    data = token_dataset([5000, 4000, 3000])
-    train(data, tmp_path / "w", "--config.train.steps=2", "--config.train.checkpoint_every=2")
-    exported = tmp_path / "exported"
-    member.save_member(checkpoint.load(tmp_path / "w"), exported, "float32")
-    for given, overrides, said in [(exported, ["--config.model.local.residual=32"], "the model expects"),
-                                   (tmp_path / "w", [], "not an exported model")]:
-        proc = train(data, tmp_path / "other", "--config.train.steps=3", f"--init_from={given}", *overrides,
-                     check=False)
-        lines = [l for l in proc.stderr.strip().splitlines() if not l.startswith("WARNING")]
-        assert proc.returncode == 2 and len(lines) == 1 and said in lines[0], proc.stderr[-2000:]
-        saved = tmp_path / "other" / "checkpoints"
-        assert not saved.exists() or not any(saved.iterdir())
