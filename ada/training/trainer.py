@@ -10,6 +10,7 @@ preemption; rerunning the same command resumes exactly where the last checkpoint
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import signal
 import sys
@@ -84,6 +85,15 @@ def start_from_exported(state: TrainState, tx, folder, workdir: Path) -> TrainSt
                          vq={k: v for k, v in variables.items() if k == "vq"})
 
 
+def _say_resumed_not_begun(workdir: Path, init_from, step: int) -> None:
+    """One note where --init_from names a model the workdir's checkpoints did not begin from: they win."""
+    begun = workdir / INITIALIZED_FROM
+    if jax.process_index() == 0 and (not begun.is_file() or
+                                     json.loads(begun.read_text())["from"] != str(Path(init_from).resolve())):
+        print(f"note: {workdir} already holds checkpoint {step}, not begun from {init_from}; resuming from it "
+              "(--init_from starts only a workdir without checkpoints)", file=sys.stderr)
+
+
 def _schedule_at(opt_state, step: int):
     """A fresh optimiser state whose learning-rate schedule stands at `step` (Adam's moments and their bias
     correction start afresh, as they must with moments of zero)."""
@@ -136,6 +146,8 @@ class Run:
             self.workdir, set_aside=True)
         if restored is not None:
             self.state = restored["state"]
+            if init_from is not None:
+                _say_resumed_not_begun(self.workdir, init_from, int(self.state.step))
         elif init_from is not None:
             self.state = jax.device_put(start_from_exported(self.state, tx, init_from, self.workdir), replicated)
         self.step = self.last_saved = int(self.state.step)

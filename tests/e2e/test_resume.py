@@ -83,3 +83,9 @@ def test_a_workdir_begun_from_an_exported_model_goes_on_at_its_step(token_datase
     rate = float(SCHEDULES["warmup"](after.config.train)(4))
     assert moved.max() <= rate * 1.001 and np.median(moved) == pytest.approx(rate, rel=1e-2)
     assert member.train_seconds(begun) > member.train_seconds(tmp_path / "w")  # the export's time counts too
+    # a rerun resumes its own checkpoints; naming an export to a workdir not begun from it says it is not used
+    again = train(data, begun, "--config.train.steps=6", "--config.train.checkpoint_every=1",
+                  f"--init_from={exported}")
+    assert "note:" not in again.stderr and checkpoint.load(begun).step == 6
+    other = train(data, tmp_path / "w", "--config.train.steps=5", f"--init_from={exported}")
+    assert "already holds checkpoint 4, not begun from" in other.stderr
