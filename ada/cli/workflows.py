@@ -47,6 +47,8 @@ SWEEP_FLAGS = {
     "round_minutes": ("--round-minutes", "fidelity: wall time of each candidate's training per round"),
     "heldout": ("--heldout", "fidelity, key-hold, level2: the held-out works (make data-heldout)"),
     "candidates": ("--candidates", "fidelity: candidates of experiments/level1_study.py"),
+    "init_from": ("--init-from", "fidelity: an exported level 1 (e.g. pretrained/level1, the study's rf1024) that a "
+                  "candidate's workdir without checkpoints begins from, at its step"),
 }
 
 
@@ -101,7 +103,8 @@ def cmd_sweep(args) -> int:
             release.sweep_temperature(r, run)
             result = r.pages
         elif args.name == "fidelity":
-            result = fidelity.fidelity(run, s.runs / "fidelity", r.data, s.heldout, s.candidates, s.round_minutes)
+            result = fidelity.fidelity(run, s.runs / "fidelity", r.data, s.heldout, s.candidates, s.round_minutes,
+                                       init_from=s.init_from or None)
         elif args.name == "key-hold":
             result = key_hold.study(run, s.runs / "key-hold", r.shipped, r.data, s.heldout, steps=r.prior_steps,
                                     num=r.num, temperature=r.temperature)

@@ -2,10 +2,13 @@
 
 Each round trains every candidate of experiments/level1_study.py for `minutes` more of wall time on the
 training corpus (SIGTERM checkpoints and stops it; the next round resumes it), then reconstructs one excerpt of
-each held-out work through it (`ada eval` on `make data-heldout`) and appends a point to the candidate's curve,
-WORKDIR/fidelity.jsonl: training hours so far, step, eval NLL, and the harmonic contrast the reconstructions
-lost (mean and worst octave band). A candidate with noise shaping (a `_pe` one) trains and is measured on the
-same works prepared again with its pre-emphasis, beside the corpora. Every curve is then written as one table,
+each held-out work through it (`ada eval` on `make data-heldout`) and appends a point to the candidate's curve:
+training hours so far, step, eval NLL, and the harmonic contrast the reconstructions lost (mean and worst
+octave band). The curves live in the repository (docs/results/level1-fidelity/NAME.jsonl),
+not in the workdirs, so that a study goes on from another machine: there a candidate's workdir can begin from
+its exported parameters (`init_from`, e.g. pretrained/level1 for rf1024), which carry its step and training
+time. A candidate with noise shaping (a `_pe` one) trains and is measured on the same works prepared again
+with its pre-emphasis, beside the corpora. Every curve is then written as one table,
 docs/results/level1-fidelity.md: a generated file, never edited by hand. Rounds are repeated (or extended for
 the winners) by running the same command again.
 """
@@ -25,8 +28,8 @@ RENDERS = "renders"  # ada.audio.corpus.RENDERS, named here so that the `ada` co
 
 CANDIDATES = ("tiny", "rf512", "rf1024", "rf1024w96", "codes256", "tiny_pe", "rf1024_pe")  # the study's ARGUMENTS
 STUDY = Path(__file__).resolve().parents[2] / "experiments" / "level1_study.py"
-CURVE = "fidelity.jsonl"
 TABLE = Path("docs/results/level1-fidelity.md")
+CURVES = Path("docs/results/level1-fidelity")  # NAME.jsonl: each candidate's points, one a round
 
 
 def preemphasis_of(candidate: str) -> float:
@@ -49,32 +52,38 @@ def emphasised(run: Runner, corpus: Path, alpha: float, held_out: bool = False) 
 
 
 def fidelity(run: Runner, runs: Path, data: Path, heldout: Path, candidates=CANDIDATES, minutes: float = 60.0,
-             excerpts: int = 10, table: Path = TABLE) -> Path:
-    """One round of the study over `candidates`; returns the table it rewrote."""
+             excerpts: int = 10, table: Path = TABLE, curves: Path = CURVES, init_from: Path | None = None) -> Path:
+    """One round of the study over `candidates`; returns the table it rewrote. `init_from`, an exported level 1,
+    is where a candidate's workdir without checkpoints begins (`ada train --init_from`)."""
     run.require(data / "index.json", "training corpus", "make data-medium builds it")
     run.require(heldout / "index.json", "held-out works", "make data-heldout builds them")
     for name in candidates:
         workdir, alpha = runs / name, preemphasis_of(name)
         run.ada("train", "--config", f"experiments/level1_study.py:{name}", "--workdir", workdir,
-                f"--config.data.path={emphasised(run, data, alpha)}", "--noprogress", timeout_minutes=minutes)
+                f"--config.data.path={emphasised(run, data, alpha)}", "--noprogress",
+                *([f"--init_from={init_from}"] if init_from else []), timeout_minutes=minutes)
         run.ada("eval", "--workdir", workdir, "--data", emphasised(run, heldout, alpha, held_out=True),
                 "--excerpts", excerpts, "--samples", 1,
                 "--seconds", 4, "--out", workdir / "eval-heldout")
         if not run.dry_run:
-            record_point(workdir)
+            record_point(workdir, curve_of(curves, name))
     run.log.append(f"table {table}")
     if not run.dry_run:
-        write_text(table, fidelity_table(runs, studied(runs), heldout))
+        write_text(table, fidelity_table(runs, curves, studied(curves), heldout))
     return table
 
 
-def studied(runs: Path) -> list[str]:
-    """Every candidate with a curve under `runs`, in the study's order: a round over some of them keeps the
+def curve_of(curves: Path, name: str) -> Path:
+    return Path(curves) / f"{name}.jsonl"
+
+
+def studied(curves: Path) -> list[str]:
+    """Every candidate with a curve in `curves`, in the study's order: a round over some of them keeps the
     others' rows in the table."""
-    return [name for name in CANDIDATES if read_curve(Path(runs) / name)]
+    return [name for name in CANDIDATES if read_curve(curve_of(curves, name))]
 
 
-def record_point(workdir: Path) -> dict:
+def record_point(workdir: Path, curve: Path) -> dict:
     """Append the workdir's newest held-out evaluation to its curve (once per step): with the standard error of
     the contrast lost over the excerpts, their count and the loss in each octave band."""
     from ada.training.member import train_seconds
@@ -83,8 +92,8 @@ def record_point(workdir: Path) -> dict:
     point = {"step": result["step"], "train_hours": round((train_seconds(workdir) or 0.0) / 3600, 3),
              "eval_nll": result["eval_nll"], "contrast_gap_db": result.get("contrast_gap_db"),
              "contrast_gap_worst_db": result.get("contrast_gap_worst_db"), **_spread(workdir)}
-    curve = workdir / CURVE
-    points = read_curve(workdir)
+    points = read_curve(curve)
+    Path(curve).parent.mkdir(parents=True, exist_ok=True)
     if not points or points[-1]["step"] != point["step"]:
         write_text(curve, "".join(json.dumps(p) + "\n" for p in [*points, point]))
     return point
@@ -114,12 +123,12 @@ def _spread(workdir: Path) -> dict:
     return point
 
 
-def read_curve(workdir: Path) -> list[dict]:
-    path = Path(workdir) / CURVE
+def read_curve(curve: Path) -> list[dict]:
+    path = Path(curve)
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
 
 
-def fidelity_table(runs: Path, candidates, heldout: Path) -> str:
+def fidelity_table(runs: Path, curves: Path, candidates, heldout: Path) -> str:
     """Every candidate's curve as rows of one markdown table, and what μ-law itself loses on the held-out works."""
     from ada.listening.measures import CONTRAST_BANDS
 
@@ -128,7 +137,8 @@ def fidelity_table(runs: Path, candidates, heldout: Path) -> str:
 
     bands = [f"{lo / 1000:g}–{hi / 1000:g}k" for lo, hi in CONTRAST_BANDS]
     lines = ["# Level-1 fidelity study", "",
-             f"Written by `ada sweep fidelity` (ada/workflows/fidelity.py; its runs in {runs}); do not edit. Each row "
+             f"Written by `ada sweep fidelity` (ada/workflows/fidelity.py; its runs in {runs}, its curves in "
+             f"{curves}/); do not edit. Each row "
              f"is one round: the candidate (experiments/level1_study.py) after that many hours of training (wall "
              f"time of its steps on this machine), its eval NLL on the held-out works ({heldout}) and the harmonic "
              "contrast its reconstructions (one 4-s excerpt of each work, at temperature 1) lost against their "
@@ -139,7 +149,7 @@ def fidelity_table(runs: Path, candidates, heldout: Path) -> str:
              f"| candidate | hours | step | eval NLL | contrast lost (dB) | {' | '.join(bands)} | contrast (dB) |",
              "|---|---|---|---|---|" + "---|" * len(bands) + "---|"]
     for name in candidates:
-        for p in read_curve(Path(runs) / name):
+        for p in read_curve(curve_of(curves, name)):
             spread = f" ± {p['contrast_gap_se']:.2f} ({p['excerpts']})" if "contrast_gap_se" in p else ""
             by_band = p.get("contrast_gap_bands_db") or [None] * len(bands)
             lines.append(f"| {name} | {p['train_hours']:.2f} | {p['step']} | {f(p['eval_nll'], '.3f')} "

@@ -65,6 +65,7 @@ class Sweep:
     round_minutes: float = 60.0  # fidelity: wall time of each candidate's training per round
     heldout: Path = Path("data/prepared/piano-heldout")  # fidelity, level2: the works every measure is taken on
     candidates: tuple[str, ...] = CANDIDATES  # fidelity
+    init_from: str = ""  # fidelity: an exported level 1 a candidate's new workdir begins from
 
 
 def level1(s: Sweep, r: Release, run: Runner, sizes: dict[str, list[str]] = LEVEL1_SIZES) -> Path:

@@ -222,7 +222,7 @@ def test_each_fidelity_round_trains_evaluates_and_adds_a_point_to_each_curve(tmp
     spec.loader.exec_module(study)
     assert fidelity.CANDIDATES == study.ARGUMENTS
 
-    data, heldout, runs = tmp_path / "medium", tmp_path / "heldout", tmp_path / "study"
+    data, heldout, runs, curves = tmp_path / "medium", tmp_path / "heldout", tmp_path / "study", tmp_path / "curves"
     for d in (data, heldout):
         d.mkdir()
         (d / "index.json").write_text("{}")
@@ -232,7 +232,7 @@ def test_each_fidelity_round_trains_evaluates_and_adds_a_point_to_each_curve(tmp
             super().ada(*args)
             if args[0] == "eval":
                 workdir = Path(args[args.index("--workdir") + 1])
-                step = 100 * len(fidelity.read_curve(workdir)) + 100
+                step = 100 * len(fidelity.read_curve(curves / f"{workdir.name}.jsonl")) + 100
                 (workdir / "eval-heldout.json").write_text(json.dumps(
                     [{"step": step, "eval_nll": 2.5, "contrast_gap_db": 7.5, "contrast_gap_worst_db": 10.25}]))
                 (workdir / "metrics.jsonl").write_text(json.dumps({"step": step, "steps_per_s": step / 1800}) + "\n")
@@ -261,18 +261,23 @@ def test_each_fidelity_round_trains_evaluates_and_adds_a_point_to_each_curve(tmp
     table = tmp_path / "table.md"
     run = Evaluating()
     for _ in range(2):  # two rounds: each candidate's curve gains a point per round
-        fidelity.fidelity(run, runs, data, heldout, ("tiny", "rf1024"), minutes=30, table=table)
+        fidelity.fidelity(run, runs, data, heldout, ("tiny", "rf1024"), minutes=30, table=table, curves=curves)
     assert [c.split()[0] for c in run.log] == ["train", "eval", "train", "eval", "table"] * 2
-    assert [p["train_hours"] for p in fidelity.read_curve(runs / "rf1024")] == [0.5, 0.5]
+    assert not any("--init_from" in c for c in run.log)
+    assert [p["train_hours"] for p in fidelity.read_curve(curves / "rf1024.jsonl")] == [0.5, 0.5]
     rows = [line for line in table.read_text().splitlines() if line.startswith("| rf1024 |")]
     # the mean ± its standard error over the excerpts (sd 0.41 / sqrt(2)), their count, and each band's mean
     assert rows == [f"| rf1024 | 0.50 | 100 | 2.500 | 7.5 ± 0.29 (3) | 7.5 | 8.5 | 9.5 | 10.5 | 11.5 | {heard} |",
                     f"| rf1024 | 0.50 | 200 | 2.500 | 7.5 ± 0.29 (3) | 7.5 | 8.5 | 9.5 | 10.5 | 11.5 | {heard} |"]
-    fidelity.record_point(runs / "rf1024")  # the same step again adds nothing
-    assert len(fidelity.read_curve(runs / "rf1024")) == 2
-    fidelity.fidelity(run, runs, data, heldout, ("rf1024",), minutes=30, table=table)  # one candidate's round
+    fidelity.record_point(runs / "rf1024", curves / "rf1024.jsonl")  # the same step again adds nothing
+    assert len(fidelity.read_curve(curves / "rf1024.jsonl")) == 2
+    # one candidate's round, on a machine without the other's workdir, its new workdir begun from an export
+    shutil.rmtree(runs / "tiny")
+    fidelity.fidelity(run, runs, data, heldout, ("rf1024",), minutes=30, table=table, curves=curves,
+                      init_from=tmp_path / "exported")
+    assert run.log[-3].endswith(f"--noprogress --init_from={tmp_path / 'exported'}")
     assert [line.split(" | ")[0] for line in table.read_text().splitlines() if line.startswith("| tiny ")] == [
-        "| tiny"] * 2  # keeps the other's rows
+        "| tiny"] * 2  # keeps the other's rows: the curves are kept apart from the workdirs
 
 
 def test_a_noise_shaped_candidate_trains_and_is_measured_on_its_own_preparation_of_the_same_works(tmp_path):
@@ -280,7 +285,8 @@ def test_a_noise_shaped_candidate_trains_and_is_measured_on_its_own_preparation_
 
     run = Runner(dry_run=True)
     data, heldout = tmp_path / "medium", tmp_path / "heldout"
-    fidelity.fidelity(run, tmp_path / "study", data, heldout, ("tiny_pe",), minutes=1, table=tmp_path / "t.md")
+    fidelity.fidelity(run, tmp_path / "study", data, heldout, ("tiny_pe",), minutes=1, table=tmp_path / "t.md",
+                      curves=tmp_path / "curves")
     lines = [line for line in run.log if not line.startswith("missing")]
     assert lines[0] == f"ada prepare {data}/renders --out {tmp_path}/medium-pe85 --preemphasis 0.85 --quiet"
     assert f"--config.data.path={tmp_path}/medium-pe85" in lines[1] and lines[1].startswith("ada train")
@@ -301,7 +307,7 @@ def test_the_study_table_says_what_mulaw_itself_loses_on_the_held_out_renders(tm
         x = sum(np.exp(-1.5 * (t % 1.25)) * np.sin(2 * np.pi * f0 * k * t) / k**2
                 for k in range(1, 40) if f0 * k < 7000)
         sf.write(renders / f"work{n}.flac", 0.9 * x / np.abs(x).max(), 16000)
-    table = fidelity.fidelity_table(tmp_path / "study", (), tmp_path / "heldout")
+    table = fidelity.fidelity_table(tmp_path / "study", tmp_path / "curves", (), tmp_path / "heldout")
     rows = {line.split(" | ")[0][2:]: line for line in table.splitlines() if line.startswith("| rendered")
             or line.startswith("| μ-law")}
     assert list(rows) == ["rendered", "μ-law, pre-emphasis 0", "μ-law, pre-emphasis 0.85"]
