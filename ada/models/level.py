@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import jax
 import jax.numpy as jnp
 
 from ada.models.base import Autoregressive, AutoregressiveSpec, nll, wavenet_spec
@@ -49,7 +50,10 @@ class ADALevel(Autoregressive):
 
     def __call__(self, tokens, mask=None, update: bool = False, rng=None, step=None):
         q = self._quantise(tokens, update, rng)
-        logits = self.local(tokens, self.conditioning_from_vectors(q["vectors"]))
+        heard = tokens  # what the local model hears of the past; it always predicts the true tokens
+        if update and rng is not None and self.spec.input_dropout > 0:
+            heard = drop_tokens(tokens, self.spec.input_dropout, self.spec.vocab, jax.random.fold_in(rng, 1))
+        logits = self.local(heard, self.conditioning_from_vectors(q["vectors"]))
         value = nll(logits, tokens, mask)
         return {"loss": value + q["loss"], "nll": value, "stats": {**q["stats"], "quantiser_loss": q["loss"]}}
 
@@ -70,6 +74,15 @@ class ADALevel(Autoregressive):
         return self.conditioning_from_vectors(vectors, mask)
 
 
+def drop_tokens(tokens, rate: float, vocab: int, rng):
+    """Each token replaced, with probability `rate`, by one drawn uniformly from the vocabulary: the word
+    dropout of Bowman et al. (2016), which makes a decoder that could continue its own past lean on its
+    conditioning. Training only; sampling hears its own draws."""
+    drop_rng, draw_rng = jax.random.split(rng)
+    dropped = jax.random.bernoulli(drop_rng, rate, tokens.shape)
+    return jnp.where(dropped, jax.random.randint(draw_rng, tokens.shape, 0, vocab, tokens.dtype), tokens)
+
+
 @dataclass(frozen=True)
 class LevelSpec(AutoregressiveSpec):
     encoder: WaveNetSpec = None
@@ -77,6 +90,7 @@ class LevelSpec(AutoregressiveSpec):
     modulator: WaveNetSpec = None
     hop: int = 8
     encoder_input: str = "continuous"  # or "one_hot"
+    input_dropout: float = 0.0  # share of the local model's past replaced at random in training (drop_tokens)
     kind = "ada"
     title = "an ADA level"
     module = ADALevel
@@ -87,6 +101,9 @@ class LevelSpec(AutoregressiveSpec):
         if cfg.encoder_input not in ENCODER_INPUTS:
             raise ValueError(f"model.encoder_input must be 'continuous' or 'one_hot', not {cfg.encoder_input!r}")
         q = QuantiserSpec(**cfg.quantiser.to_dict())
+        input_dropout = float(cfg.get("input_dropout", 0.0))  # exports written before it have none
+        if not 0.0 <= input_dropout < 1.0:
+            raise ValueError(f"model.input_dropout must be in [0, 1), not {input_dropout}")
         one_hot = cfg.encoder_input == "one_hot"
         local = wavenet_spec(cfg.local, out=cfg.vocab, causal=True, vocab=cfg.vocab)
         encoder = wavenet_spec(cfg.encoder, out=q.input_width, causal=False, vocab=cfg.vocab if one_hot else 0,
@@ -94,7 +111,7 @@ class LevelSpec(AutoregressiveSpec):
         modulator = wavenet_spec(cfg.modulator, out=local.layers * local.cond_width, causal=False, vocab=0,
                                  features=q.input_width)
         return cls(vocab=cfg.vocab, local=local, hop=cfg.hop, encoder_input=cfg.encoder_input, encoder=encoder,
-                   quantiser=q, modulator=modulator)
+                   quantiser=q, modulator=modulator, input_dropout=input_dropout)
 
     @property
     def code_vocab(self) -> int:

@@ -31,6 +31,7 @@ def base_config(kind: str = "ada") -> ml_collections.ConfigDict:
                   eval_batch_size=16, preemphasis=0.0)
     c.model = ml_collections.ConfigDict(dict(
         kind=kind, vocab=256, hop=8, encoder_input="continuous",
+        input_dropout=0.0,  # levels: word dropout of the local model's past in training (ours; the paper has none)
         # local model: filter 2, 4 × 8 stages, dilated conv 128 -> gate 64 -> residual 384
         local=wavenet(filter=2, stages=8, repeats=4, residual=384, inner=64, skip=384),
         # encoder and modulator: non-causal, filter 3, 2 × 8 stages, 256 wide

@@ -27,13 +27,23 @@ LEVEL1_SIZES: dict[str, list[str]] = {
 }
 
 # Where the samples lose the key: levels 2 trained on the shipped level 1's codes.
+WIDE_LOCAL = [f"--config.model.local.{f}={n}" for f, n in (("residual", 128), ("inner", 64), ("skip", 128))]
+RF32 = ["--config.model.local.stages=5", "--config.model.local.repeats=1"]
 LEVEL2_VARIANTS: dict[str, list[str]] = {
     "long": ["--config.train.steps=16000"],
     "codes256": ["--config.model.quantiser.codes=256"],
     # codes256 trained longer: the same run (one seed, deterministic), stopped at 20,000 and 40,000 steps (1 CPU-hour)
     "codes256-20k": ["--config.model.quantiser.codes=256", "--config.train.steps=20000"],
     "codes256-40k": ["--config.model.quantiser.codes=256", "--config.train.steps=40000"],
-    "rf32": ["--config.model.local.stages=5", "--config.model.local.repeats=1"],
+    # a local model as wide as the paper's ratios allow on 2 cores (residual and skip 128, inner 64; tiny: 48, 24)
+    "codes256-wide": ["--config.model.quantiser.codes=256", *WIDE_LOCAL],
+    # a local model that hears 32 codes (16 ms) rather than 127, so the codes must carry more (Table 2's 2.3)
+    "codes256-rf32": ["--config.model.quantiser.codes=256", *RF32],
+    "codes256-wide-rf32": ["--config.model.quantiser.codes=256", *WIDE_LOCAL, *RF32],
+    # word dropout of the local model's past (ada/models/level.py drop_tokens), so it must lean on the codes
+    "codes256-drop50": ["--config.model.quantiser.codes=256", "--config.model.input_dropout=0.5"],
+    "codes256-drop75": ["--config.model.quantiser.codes=256", "--config.model.input_dropout=0.75"],
+    "rf32": RF32,
     "hop4": ["--config.model.hop=4"],
     "hop4long": ["--config.model.hop=4", "--config.train.steps=12000"],
     "wide": [f"--config.model.{net}.{field}=96" for net in ("encoder", "modulator")

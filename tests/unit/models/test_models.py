@@ -92,3 +92,36 @@ def test_prior_is_an_unconditioned_local_model():
     variables = model.init(jax.random.key(1), tokens)
     assert "vq" not in variables and not spec.is_level and spec.conditioning_context == 0
     assert model.apply(variables, tokens)["loss"] == model.apply(variables, tokens)["nll"]
+
+
+def test_input_dropout_replaces_the_share_asked_and_only_in_training():
+    from ada.models.level import drop_tokens
+
+    tokens = jnp.full((4, 4096), 7)
+    dropped = drop_tokens(tokens, 0.3, 256, jax.random.key(0))
+    changed = float(jnp.mean(dropped != tokens))  # a draw of 7 itself leaves the token as it was
+    assert abs(changed - 0.3 * 255 / 256) < 0.01
+    assert int(dropped.min()) >= 0 and int(dropped.max()) < 256 and dropped.dtype == tokens.dtype
+    np.testing.assert_array_equal(drop_tokens(tokens, 0.0, 256, jax.random.key(0)), tokens)
+
+    c = tiny(base_config("ada"))
+    plain = model_spec(c.model)
+    c.model.input_dropout = 0.5
+    spec = model_spec(c.model)
+    assert spec.input_dropout == 0.5 and plain.input_dropout == 0.0
+    tokens = jax.random.randint(jax.random.key(0), (2, 256), 0, 256)
+    model, reference = build_model(spec), build_model(plain)
+    variables = model.init(jax.random.key(1), tokens)
+    # evaluation and sampling hear the true past: the same numbers as a level without it
+    np.testing.assert_array_equal(model.apply(variables, tokens)["nll"], reference.apply(variables, tokens)["nll"])
+    rng = jax.random.key(2)
+
+    def trained(m):
+        return m.apply(variables, tokens, update=True, rng=rng, mutable=["vq"])[0]["nll"]
+
+    # in training the local model hears a corrupted past and is scored against the true tokens
+    assert float(trained(model)) != float(trained(reference))
+    np.testing.assert_array_equal(trained(model), trained(model))  # the same rng drops the same tokens
+    c.model.input_dropout = 1.0
+    with pytest.raises(ValueError, match="model.input_dropout must be in"):
+        model_spec(c.model)
