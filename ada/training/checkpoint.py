@@ -30,6 +30,8 @@ CONFIG_FILE = "config.json"
 CHECKPOINTS = "checkpoints"
 DAMAGED = "damaged-checkpoints"
 ITEMS = ("state", "data")
+# config.model fields added after workdirs were written, at the value every workdir had before them
+ADDED_MODEL_FIELDS = {"input_dropout": 0.0}
 
 
 def record_config(workdir: Path, config) -> None:
@@ -38,7 +40,8 @@ def record_config(workdir: Path, config) -> None:
     new = json.loads(config.to_json())
     if path.exists():
         old = json.loads(path.read_text())
-        if old["model"] != new["model"]:
+        added = {k: v for k, v in ADDED_MODEL_FIELDS.items() if k in new["model"]}
+        if {**added, **old["model"]} != new["model"]:
             raise ConfigError(f"{workdir} holds a checkpoint of a different model (see {path}); "
                               "use a new --workdir or the same model config")
     if jax.process_index() == 0:

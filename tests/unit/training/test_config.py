@@ -48,3 +48,20 @@ def test_a_config_that_cannot_train_is_refused_by_name_before_anything_compiles(
     setattr(functools.reduce(getattr, parents, config), leaf, value)
     with pytest.raises((ConfigError, DatasetError), match=re.escape(message)):
         validate(config, devices=2, processes=1)
+
+
+def test_a_workdir_written_before_a_model_field_existed_resumes_at_its_old_value(tmp_path):
+    import json
+
+    from ada.training.checkpoint import record_config
+
+    config = micro_config(tmp_path)
+    old = json.loads(config.to_json())
+    del old["model"]["input_dropout"]  # as config.json was written before the field
+    (tmp_path / "config.json").write_text(json.dumps(old))
+    record_config(tmp_path, config)  # the same model
+    assert json.loads((tmp_path / "config.json").read_text())["model"]["input_dropout"] == 0.0
+    (tmp_path / "config.json").write_text(json.dumps(old))
+    config.model.input_dropout = 0.5
+    with pytest.raises(ConfigError, match="holds a checkpoint of a different model"):
+        record_config(tmp_path, config)
