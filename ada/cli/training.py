@@ -9,14 +9,16 @@ from pathlib import Path
 from ada.cli.arguments import UsageError, writable_dir
 
 
-def _config_command_flags(config_help: str, workdir_help: str):
+def _config_command_flags(config_help: str, workdir_help: str, argv: list[str]):
     """The flags `ada train` and `ada pbt` share: --config (an experiment file, overridable field by field
-    with --config.a.b=v) and --workdir."""
+    with --config.a.b=v) and --workdir. The overrides are read from `argv`, not sys.argv, so that
+    `ada.cli.main(argv)` called from Python parses what it is given."""
     from absl import flags
     from ml_collections import config_flags
 
     FLAGS = flags.FlagValues()
-    config_flags.DEFINE_config_file("config", None, config_help, flag_values=FLAGS, lock_config=True)
+    config_flags.DEFINE_config_file("config", None, config_help, flag_values=FLAGS, lock_config=True,
+                                    sys_argv=["ada", *argv])
     flags.DEFINE_string("workdir", None, workdir_help, flag_values=FLAGS)
     return FLAGS
 
@@ -26,7 +28,7 @@ def cmd_train(argv: list[str]) -> int:
     from absl import flags
 
     FLAGS = _config_command_flags("experiment config file (experiments/*.py)",
-                                  "checkpoints, metrics and config land here; rerun to resume")
+                                  "checkpoints, metrics and config land here; rerun to resume", argv)
     flags.DEFINE_string("coordinator", None, "host:port of process 0, for a multi-process job", flag_values=FLAGS)
     flags.DEFINE_integer("num_processes", None, "processes in the job", flag_values=FLAGS)
     flags.DEFINE_integer("process_id", None, "this process's index", flag_values=FLAGS)
@@ -61,7 +63,7 @@ def cmd_pbt(argv: list[str]) -> int:
     from absl import flags
 
     FLAGS = _config_command_flags("experiment config file with a pbt section (experiments/*.py)",
-                                  "the experiment: members/<id>/ workdirs, lineage, best; rerun to resume")
+                                  "the experiment: members/<id>/ workdirs, lineage, best; rerun to resume", argv)
     flags.DEFINE_integer("population", None, "members (default: the config's pbt.population)", lower_bound=2,
                          flag_values=FLAGS)
     flags.DEFINE_boolean("exploit", True, "--noexploit: the same population and rounds without exploit/explore "
