@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import soundfile as sf
@@ -45,6 +46,20 @@ def run_ada(*args, check=True, env=None, **kw) -> subprocess.CompletedProcess:
         raise AssertionError(f"ada {' '.join(map(str, args))} exited {proc.returncode}:\n{proc.stderr}")
     return proc
 
+
+
+def ada_in_process(capsys, *args) -> SimpleNamespace:
+    """`ada ARGS` through `ada.cli.main`, the function the command runs, in this process (no start-up to pay):
+    its exit status, stdout and stderr, as `run_ada` gives them. For refusals that come before any work."""
+    from ada import cli
+
+    capsys.readouterr()
+    try:
+        code = cli.main([str(a) for a in args])
+    except SystemExit as e:  # argparse's usage errors
+        code = e.code
+    out, err = capsys.readouterr()
+    return SimpleNamespace(returncode=code, stdout=out, stderr=err)
 
 
 MICRO = REPO / "tests" / "micro_config.py"  # a level small enough to train in seconds

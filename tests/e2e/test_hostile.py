@@ -9,14 +9,13 @@ warnings at start-up). Cases that need a dataset use copies of tiny token datase
 import errno
 import json
 import os
-from types import SimpleNamespace
 
 import pytest
 
 from ada import cli
 from ada.cli import data as cli_data
 
-from helpers import MICRO, run_ada
+from helpers import MICRO, ada_in_process, run_ada
 
 D, W, S = "{data}", "{workdir}", "{stack}"  # filled in per test: a real dataset, a folder, a stack file
 
@@ -139,22 +138,11 @@ def _id(args) -> str:
     return " ".join(map(str, args[:1] + args[-2:])).replace(str(MICRO), "MICRO")
 
 
-def in_process(capsys, *args):
-    """`ada ARGS` through the function the command runs: its exit status, stdout and stderr."""
-    capsys.readouterr()
-    try:
-        code = cli.main([str(a) for a in args])
-    except SystemExit as e:  # argparse's usage errors
-        code = e.code
-    out, err = capsys.readouterr()
-    return SimpleNamespace(returncode=code, stdout=out, stderr=err)
-
-
 @pytest.mark.parametrize("args, message", BAD, ids=[_id(a) for a, _ in BAD])
 def test_bad_arguments_are_one_error_line(places, capsys, args, message):
     args = [str(a).format(**places) for a in args]
     message = message.format(**places)
-    assert_one_error_line(in_process(capsys, *args), message)
+    assert_one_error_line(ada_in_process(capsys, *args), message)
     assert not places["new"].exists(), "nothing is written for a refused command"
 
 
@@ -186,7 +174,7 @@ def test_a_shard_truncated_after_prepare_is_found_by_info_and_readers(token_data
 def test_a_malformed_stack_entry_is_one_error_line(tmp_path, capsys, stack):
     path = tmp_path / "stack.json"
     path.write_text(json.dumps(stack))
-    proc = in_process(capsys, "sample", "--stack", path, "--out", tmp_path / "out")
+    proc = ada_in_process(capsys, "sample", "--stack", path, "--out", tmp_path / "out")
     assert_one_error_line(proc, str(path))
     assert not (tmp_path / "out").exists()
 

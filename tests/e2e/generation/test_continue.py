@@ -14,7 +14,7 @@ import soundfile as sf
 from ada import SAMPLE_RATE
 from ada.audio import mulaw
 
-from helpers import run_ada, write_audio
+from helpers import ada_in_process, run_ada, write_audio
 
 
 @pytest.mark.slow
@@ -77,7 +77,7 @@ def test_ada_continue_on_a_wav_end_to_end(micro_stack, tmp_path):
     assert all((out / f).with_suffix(".png").is_file() for f in [*meta["files"], "original.wav"])
 
 
-def test_bad_input_is_one_error_line_before_the_stack_is_read(tmp_path):
+def test_bad_input_is_one_error_line_before_the_stack_is_read(tmp_path, capsys):
     wav = write_audio(tmp_path / "short.wav", seconds=1.0)  # about 1 s of sound after trimming
     stack = tmp_path / "stack.json"  # never opened: the input is checked first
     cases = [
@@ -91,7 +91,7 @@ def test_bad_input_is_one_error_line_before_the_stack_is_read(tmp_path):
         (["--input", wav, "--prompt-seconds", 0.5], str(stack), "no such stack file"),  # a good input: on to the stack
     ]
     for args, where, what in cases:
-        proc = run_ada("continue", "--stack", stack, "--out", tmp_path / "o", *args, check=False)
+        proc = ada_in_process(capsys, "continue", "--stack", stack, "--out", tmp_path / "o", *args)
         lines = proc.stderr.strip().splitlines()
         assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
         assert where in lines[0] and what in lines[0], lines[0]

@@ -5,7 +5,7 @@ from ada.data.dataset import open_dataset
 from ada.generation.encode import encode_dataset, load_level
 from ada.models import ADALevel
 
-from helpers import run_ada
+from helpers import ada_in_process, run_ada
 
 pytestmark = pytest.mark.slow
 
@@ -44,10 +44,10 @@ def test_rerun_reuses_and_changes_nothing(micro_level, piano, tmp_path):
     assert encode_dataset(micro_level, piano, tmp_path / "codes", progress=False) == first
 
 
-def test_vocabulary_mismatch_and_priors_are_refused(micro_level, piano, tmp_path):
+def test_vocabulary_mismatch_and_priors_are_refused(micro_level, piano, tmp_path, capsys):
     encode_dataset(micro_level, piano, tmp_path / "codes", progress=False)
-    proc = run_ada("encode", "--level", micro_level, "--data", tmp_path / "codes", "--out", tmp_path / "x",
-                   check=False)
+    proc = ada_in_process(capsys, "encode", "--level", micro_level, "--data", tmp_path / "codes", "--out",
+                          tmp_path / "x")
     assert proc.returncode == 2 and "vocabulary 16 but level" in proc.stderr
-    proc = run_ada("encode", "--level", tmp_path / "nowhere", "--data", piano, "--out", tmp_path / "y", check=False)
+    proc = ada_in_process(capsys, "encode", "--level", tmp_path / "nowhere", "--data", piano, "--out", tmp_path / "y")
     assert proc.returncode == 2 and "no config.json" in proc.stderr

@@ -16,7 +16,7 @@ from ada.generation.stack import load_stack
 from ada.training import checkpoint, member
 from ada.training.config import ConfigError
 
-from helpers import run_ada
+from helpers import ada_in_process, run_ada
 
 
 def _flat(variables):
@@ -74,11 +74,11 @@ def test_eval_of_an_exported_level_leaves_the_shipped_folder_as_it_is(micro_stac
     assert (tmp_path / "table-level1" / "reconstructions" / "sample-0" / "index.html").is_file()
 
 
-def test_an_export_never_replaces_one_without_being_asked(micro_stack, tmp_path):
+def test_an_export_never_replaces_one_without_being_asked(micro_stack, tmp_path, capsys):
     out = tmp_path / "shipped"
     run_ada("export", "--stack", micro_stack, "--out", out)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    proc = run_ada("export", "--stack", micro_stack, "--out", out, "--dtype", "float32", check=False)
+    proc = ada_in_process(capsys, "export", "--stack", micro_stack, "--out", out, "--dtype", "float32")
     assert proc.returncode == 2 and proc.stderr.strip().startswith("error:") and "--overwrite" in proc.stderr
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     run_ada("export", "--stack", micro_stack, "--out", out, "--dtype", "float32", "--overwrite")
