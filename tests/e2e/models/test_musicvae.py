@@ -8,7 +8,7 @@ import jax
 import numpy as np
 import pytest
 
-from helpers import run_ada
+from helpers import ada_in_process, run_ada
 from support.browser import dom_after_loading, needs_chromium
 from support.musicvae import ARGS, MICRO, metrics, synthetic_melodies, train
 
@@ -93,9 +93,9 @@ def test_a_note_dataset_that_does_not_fit_the_model_is_one_error_line(tmp_path):
     (["interpolate", "--workdir", "{tmp}", "--from", "{tmp}/a.mid", "--to", "{tmp}/a.mid", "--steps", "1",
       "--out", "{tmp}/o"], "--steps"),
 ])
-def test_bad_notes_commands_are_one_error_line(tmp_path, args, message):
+def test_bad_notes_commands_are_one_error_line(tmp_path, capsys, args, message):
     (tmp_path / "a.mid").write_bytes(b"not a midi file")
-    proc = run_ada("notes", *[a.format(tmp=tmp_path) for a in args], check=False)
+    proc = ada_in_process(capsys, "notes", *[a.format(tmp=tmp_path) for a in args])
     lines = [line for line in proc.stderr.strip().splitlines() if not line.startswith("WARNING")]
     assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], \
         proc.stderr[-2000:]

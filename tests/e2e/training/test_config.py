@@ -7,28 +7,28 @@ import pytest
 from ada.generation.stack import load_stack
 from ada.training.config import ConfigError
 
-from helpers import MICRO, run_ada
+from helpers import MICRO, ada_in_process, run_ada
 
 
-def test_an_empty_eval_split_is_refused_before_training(token_dataset, tmp_path):
+def test_an_empty_eval_split_is_refused_before_training(token_dataset, tmp_path, capsys):
     data = token_dataset([3000])  # one file: it is the train split, the eval split is empty
     assert json.loads((data / "index.json").read_text())["files"][0]["split"] == "train"
-    proc = run_ada("train", "--config", MICRO, "--workdir", tmp_path / "w", f"--config.data.path={data}",
-                   check=False)
+    proc = ada_in_process(capsys, "train", "--config", MICRO, "--workdir", tmp_path / "w",
+                          f"--config.data.path={data}")
     lines = [l for l in proc.stderr.strip().splitlines() if not l.startswith("WARNING")]
     assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:"), proc.stderr[-2000:]
     assert "the eval split has no file of data.crop=256 tokens (0 files" in lines[0] and "--eval-fraction" in lines[0]
     assert not (tmp_path / "w").exists()
 
 
-def test_an_eval_split_of_short_files_is_refused_too(token_dataset, tmp_path):
+def test_an_eval_split_of_short_files_is_refused_too(token_dataset, tmp_path, capsys):
     data = token_dataset([3000, 100, 2000])
     index = json.loads((data / "index.json").read_text())
     for f in index["files"]:
         f["split"] = "eval" if f["length"] == 100 else "train"
     (data / "index.json").write_text(json.dumps(index))
-    proc = run_ada("train", "--config", MICRO, "--workdir", tmp_path / "w", f"--config.data.path={data}",
-                   check=False)
+    proc = ada_in_process(capsys, "train", "--config", MICRO, "--workdir", tmp_path / "w",
+                          f"--config.data.path={data}")
     assert proc.returncode == 2 and "the eval split has no file of data.crop=256 tokens (1 files, longest 100)" \
         in proc.stderr
 
