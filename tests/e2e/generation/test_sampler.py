@@ -17,7 +17,7 @@ from ada.generation.stack import load_stack
 from ada.listening.measures import key_clarity
 from ada.training.config import ConfigError
 
-from helpers import optimised_env, run_ada, write_audio
+from helpers import ada_in_process, optimised_env, run_ada, write_audio
 from support.browser import dom_after_loading, needs_chromium
 
 pytestmark = pytest.mark.slow
@@ -101,7 +101,7 @@ def test_same_seed_same_music(micro_stack, tmp_path):
     assert (tmp_path / "a/sample-00.wav").read_bytes() == (tmp_path / "b/sample-00.wav").read_bytes()
 
 
-def test_stack_errors_are_caught_before_any_work(micro_stack, tmp_path):
+def test_stack_errors_are_caught_before_any_work(micro_stack, tmp_path, capsys):
     path, raw = _stack_file(tmp_path, micro_stack)
     l1, l2, prior = *raw["levels"], raw["prior"]
     cases = [
@@ -118,9 +118,9 @@ def test_stack_errors_are_caught_before_any_work(micro_stack, tmp_path):
             load_stack(p)
         assert where in str(err.value) and message in str(err.value), str(err.value)
     (tmp_path / "broken.json").write_text("{levels:")
-    proc = run_ada("sample", "--stack", tmp_path / "broken.json", "--out", tmp_path / "o", check=False)
+    proc = ada_in_process(capsys, "sample", "--stack", tmp_path / "broken.json", "--out", tmp_path / "o")
     assert proc.returncode == 2 and "not valid JSON" in proc.stderr and not (tmp_path / "o").exists()
-    proc = run_ada("sample", "--stack", tmp_path / "nope.json", "--out", tmp_path / "o", check=False)
+    proc = ada_in_process(capsys, "sample", "--stack", tmp_path / "nope.json", "--out", tmp_path / "o")
     assert proc.returncode == 2 and "no such stack file" in proc.stderr
 
 
@@ -134,7 +134,7 @@ def test_prior_vocabulary_must_match_the_top_codes(micro_stack, piano, tmp_path)
         load_stack(path)
 
 
-def test_a_stack_file_sets_each_models_temperature(micro_stack, tmp_path):
+def test_a_stack_file_sets_each_models_temperature(micro_stack, tmp_path, capsys):
     from ada.audio import mulaw
     from ada.generation.audio import render_down, sample_stack
     from ada.generation.stack import Temperatures
@@ -172,7 +172,7 @@ def test_a_stack_file_sets_each_models_temperature(micro_stack, tmp_path):
     # a flag with one per model names them as the file does; a reconstruction's bottom levels take theirs
     assert stack.temperature([0.2, 0.5, 0.9]) == Temperatures((0.2, 0.5), 0.9)
     assert load_stack(path, need_prior=False, levels=1).temperature([0.2, 0.5, 0.9]) == Temperatures((0.2,), 0.9)
-    proc = run_ada("sample", "--stack", path, "--out", tmp_path / "o", "--temperature", "1,1", check=False)
+    proc = ada_in_process(capsys, "sample", "--stack", path, "--out", tmp_path / "o", "--temperature", "1,1")
     assert proc.returncode == 2 and "or 3 (the stack's levels bottom first, then the prior)" in proc.stderr
 
 

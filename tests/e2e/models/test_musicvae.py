@@ -123,7 +123,8 @@ def test_an_interpolation_is_one_row_of_rolls_and_every_point_plays_in_chromium(
 
 
 @pytest.mark.slow
-def test_an_exported_musicvae_ships_what_every_notes_command_needs_and_a_card_measured_on_itself(trained, tmp_path):
+def test_an_exported_musicvae_ships_what_every_notes_command_needs_and_a_card_measured_on_itself(trained, tmp_path,
+                                                                                                 capsys):
     import shutil
 
     from ada.evaluation.notes import evaluate_notes
@@ -154,12 +155,13 @@ def test_an_exported_musicvae_ships_what_every_notes_command_needs_and_a_card_me
     assert 0 <= measures["interpolation"]["mean_decode_hamming"] <= 1 and "gives it back" in card
     # with no data at hand (the dataset gone), the commands run from the folder alone
     shutil.rmtree(data)
-    run_ada("notes", "interpolate", "--workdir", out, "--from", out / "examples" / "a.mid", "--to",
-            out / "examples" / "b.mid", "--steps", 3, "--out", tmp_path / "i")
-    run_ada("notes", "attribute", "--workdir", out, "--input", out / "examples" / "a.mid", "--attribute",
-            "note_density", "--amounts", "0,1", "--out", tmp_path / "at")
+    for args in (("interpolate", "--workdir", out, "--from", out / "examples" / "a.mid", "--to",
+                  out / "examples" / "b.mid", "--steps", 3, "--out", tmp_path / "i"),
+                 ("attribute", "--workdir", out, "--input", out / "examples" / "a.mid", "--attribute",
+                  "note_density", "--amounts", "0,1", "--out", tmp_path / "at")):  # in this process: no start-up
+        assert ada_in_process(capsys, "notes", *args).returncode == 0
     assert (tmp_path / "i" / "path.png").stat().st_size > 0 and (tmp_path / "at" / "index.html").is_file()
     # an export is not replaced unless asked
-    proc = run_ada("notes", "export", "--workdir", workdir, "--out", out, check=False)
+    proc = ada_in_process(capsys, "notes", "export", "--workdir", workdir, "--out", out)
     assert proc.returncode != 0 and proc.stderr.strip().splitlines()[-1].startswith("error:")
     assert "--overwrite" in proc.stderr and (out / "MODEL_CARD.md").read_text() == card
