@@ -10,7 +10,7 @@ import soundfile as sf
 
 from ada.data.dataset import open_dataset
 
-from helpers import run_ada, write_audio
+from helpers import ada_in_process, run_ada, write_audio
 
 
 def test_a_constant_level_is_rejected_like_silence(tmp_path):
@@ -40,10 +40,11 @@ def test_file_names_that_are_not_utf8_are_prepared_and_printed(tmp_path):
 
 
 @pytest.mark.slow
-def test_sampling_again_with_fewer_pieces_leaves_no_stale_wavs(micro_stack, tmp_path):
+def test_sampling_again_with_fewer_pieces_leaves_no_stale_wavs(micro_stack, tmp_path, capsys):
     out = tmp_path / "out"
-    run_ada("sample", "--stack", micro_stack, "--out", out, "--seconds", "0.05", "--num", "3")
+    sample = ("sample", "--stack", micro_stack, "--out", out, "--seconds", "0.05")  # in this process: no start-up
+    assert ada_in_process(capsys, *sample, "--num", "3").returncode == 0
     assert sorted(p.name for p in out.glob("*.wav")) == ["sample-00.wav", "sample-01.wav", "sample-02.wav"]
-    run_ada("sample", "--stack", micro_stack, "--out", out, "--seconds", "0.05", "--num", "1")
+    assert ada_in_process(capsys, *sample, "--num", "1").returncode == 0
     assert sorted(p.name for p in out.glob("*.wav")) == ["sample-00.wav"]
     assert sorted(p.name for p in out.glob("*.png")) == ["sample-00.png"]

@@ -23,14 +23,15 @@ def test_a_partial_rerun_adds_rather_than_shrinks(folder, tmp_path):
     assert made["command"] == "ada prepare" and made["sources"] == sorted([str(folder.resolve()), str(new)])
 
 
-def test_preparing_other_sources_keeps_the_first_ones(folder, tmp_path):
+def test_preparing_other_sources_keeps_the_first_ones(folder, tmp_path, capsys):
     other = tmp_path / "other"
     for i in range(2):
         write_audio(other / f"g{i}.wav", 16000, 0.5, seed=20 + i)
     out = tmp_path / "out"
-    run_ada("prepare", folder, "--out", out, "--quiet")
+    prepare = ("prepare", "--out", out, "--quiet")  # in this process (the test above runs the command)
+    assert ada_in_process(capsys, *prepare, folder).returncode == 0
     splits = {f["sha256"]: f["split"] for f in open_dataset(out).files}
-    run_ada("prepare", other, "--out", out, "--quiet")
+    assert ada_in_process(capsys, *prepare, other).returncode == 0
     assert names(out) == ["f0.wav", "f1.wav", "f2.wav", "f3.wav", "g0.wav", "g1.wav"]
     after = {f["sha256"]: f["split"] for f in open_dataset(out).files}
     assert {sha: after[sha] for sha in splits} == splits  # splits of the kept files never move
