@@ -28,6 +28,7 @@ LEVEL1_SIZES: dict[str, list[str]] = {
 
 # Where the samples lose the key: levels 2 trained on the shipped level 1's codes.
 WIDE_LOCAL = [f"--config.model.local.{f}={n}" for f, n in (("residual", 128), ("inner", 64), ("skip", 128))]
+WIDE_CODEC = [f"--config.model.{net}.{f}=128" for net in ("encoder", "modulator") for f in ("residual", "inner", "skip")]
 RF32 = ["--config.model.local.stages=5", "--config.model.local.repeats=1"]
 LEVEL2_VARIANTS: dict[str, list[str]] = {
     "long": ["--config.train.steps=16000"],
@@ -43,6 +44,10 @@ LEVEL2_VARIANTS: dict[str, list[str]] = {
     # word dropout of the local model's past (ada/models/level.py drop_tokens), so it must lean on the codes
     "codes256-drop50": ["--config.model.quantiser.codes=256", "--config.model.input_dropout=0.5"],
     "codes256-drop75": ["--config.model.quantiser.codes=256", "--config.model.input_dropout=0.75"],
+    # the encoder and modulator 128 wide (tiny: 48): an encoder with room to read the upper voices' pitch
+    "codes256-enc-wide": ["--config.model.quantiser.codes=256", *WIDE_CODEC],
+    # the encoder hearing 127 level-1 codes on each side (7 stages; tiny: 5 stages, 31)
+    "codes256-enc-rf127": ["--config.model.quantiser.codes=256", "--config.model.encoder.stages=7"],
     "rf32": RF32,
     "hop4": ["--config.model.hop=4"],
     "hop4long": ["--config.model.hop=4", "--config.train.steps=12000"],
