@@ -28,7 +28,8 @@ LEVEL1_SIZES: dict[str, list[str]] = {
 
 # Where the samples lose the key: levels 2 trained on the shipped level 1's codes.
 WIDE_LOCAL = [f"--config.model.local.{f}={n}" for f, n in (("residual", 128), ("inner", 64), ("skip", 128))]
-WIDE_CODEC = [f"--config.model.{net}.{f}=128" for net in ("encoder", "modulator") for f in ("residual", "inner", "skip")]
+WIDE_CODEC = [f"--config.model.{net}.{f}=128" for net in ("encoder", "modulator")
+              for f in ("residual", "inner", "skip")]
 RF32 = ["--config.model.local.stages=5", "--config.model.local.repeats=1"]
 LEVEL2_VARIANTS: dict[str, list[str]] = {
     "long": ["--config.train.steps=16000"],
