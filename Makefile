@@ -38,7 +38,7 @@ ADA := $(BIN)/ada
 
 .PHONY: setup system-deps lint test test-unit data data-full notes-data notes-chorales shipped-musicvae-pages clean train-level1 \
         encode-level1 train-level2 encode-level2 train-level2-pbt train-prior stack sample reconstruct continue listen \
-        demo reproduce-small reproduce-musicvae bench bench-gpu profile data-medium listen-stack \
+        demo reproduce-small reproduce-musicvae bench bench-gpu device-kit profile data-medium listen-stack \
         shipped-pages help figures data-heldout app app-screenshots
 
 # `make help`: each target with the comment line above it (a target whose comment starts with '## ')
@@ -273,6 +273,10 @@ figures: setup
 ## speed beside plain references; writes BENCHMARKS.md
 bench: setup
 	$(ADA) bench --out BENCHMARKS.md --data $(DATA)
+
+## the kit a lent GPU's single call carries: the medium corpus's works that fit, and wheels (docs/training.md)
+device-kit: setup $(MEDIUM)/index.json
+	$(ADA) device pack --data $(MEDIUM) --kit device-kit
 
 # On a GPU machine: the paper-size figures; the next `make bench` (anywhere) reports them.
 ## on a GPU machine: the paper-size figures

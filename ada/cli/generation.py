@@ -120,7 +120,7 @@ def add_continue(sub) -> None:
 def cmd_export(args) -> int:
     writable_dir(args.out, "--out")
     from ada.evaluation import card
-    from ada.generation.export import export_stack
+    from ada.generation.export import export_stack, recorded_hardware
     from ada.generation.stack import load_stack
 
     measured = {}
@@ -133,13 +133,14 @@ def cmd_export(args) -> int:
         raise UsageError(f"--sweep {args.sweep}: not a folder of listening pages")
     stack = load_stack(args.stack)
     stack.temperatures = stack.temperature(args.temperature)
-    path = export_stack(stack, Path(args.out), args.dtype, args.overwrite)
+    hardware = args.hardware or recorded_hardware(args.stack)  # an export of an export keeps its own
+    path = export_stack(stack, Path(args.out), args.dtype, args.overwrite, hardware=hardware)
     if args.corpus:  # measured beside it, for machines without it
         from ada.generation.audio import record_corpus_measures
 
         record_corpus_measures(path, args.corpus, count=args.corpus_excerpts)
     written = card.write_card(Path(args.out), card.model_card(
-        stack, measured, args.hardware, args.sweep, since=card.parameters_written(Path(args.out))))
+        stack, measured, hardware or "not stated", args.sweep, since=card.parameters_written(Path(args.out))))
     size = sum(f.stat().st_size for f in Path(args.out).rglob("*") if f.is_file())
     print(f"exported {len(stack.levels)} levels and a prior to {path} ({size / 2**20:.1f} MiB, {args.dtype}); "
           f"model card: {written}")
@@ -155,7 +156,8 @@ def add_export(sub) -> None:
     p.add_argument("--measured", action="append", default=[], metavar="LABEL=FOLDER",
                    help="listening pages (samples/, reconstructions/) whose measures go into the model card; repeat "
                    "for the stacks and data to compare")
-    p.add_argument("--hardware", default="not stated", help="where the models were trained, for the model card")
+    p.add_argument("--hardware", default=None, help="where the models were trained, for the model card and "
+                   "stack.json (default: what the --stack file records, as an export's does, else not stated)")
     p.add_argument("--sweep", default=None, metavar="FOLDER", help="a folder of pages rendered at other temperatures "
                    "(one subfolder each): their measures go into the model card, a row per temperature (pages drawn "
                    "before the exported parameters were written are left out)")

@@ -1,6 +1,6 @@
-"""`ada release train | ship | card` and `ada sweep level1 | level2 | prior | temperature | fidelity | key-hold`:
-how the shipped stack is made and the sweeps and studies that chose it (ada.workflows), each a resumable recipe
-of `ada` commands."""
+"""`ada release train | ship | card`, `ada device pack | train | receive` and `ada sweep level1 | level2 | prior |
+temperature | fidelity | key-hold`: how the shipped stack is made (here or on a lent accelerator) and the sweeps and
+studies that chose it (ada.workflows), each a resumable recipe of `ada` commands."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 
 from ada.cli.arguments import UsageError, count, natural, positive, temperatures
-from ada.workflows import fidelity, figures, key_hold, release, sweeps
+from ada.workflows import device, fidelity, figures, key_hold, release, sweeps
 from ada.workflows.steps import Runner, WorkflowError
 
 # each setting of a recipe: its flag, what it is, and its type where its default's does not say it
@@ -32,7 +32,8 @@ RELEASE_FLAGS = {
     "long_num": ("--long-num", "long samples the card measures key hold on (0: none)", natural),
     "long_seconds": ("--long-seconds", "length of each long sample"),
     "dtype": ("--dtype", "storage of the exported parameters"),
-    "hardware": ("--hardware", "where it was trained, for the card"),
+    "hardware": ("--hardware", "where it was trained, for the card (default: what the export's stack.json records, "
+                 "as `ada device` records its device, else this machine)"),
     "tiny_runs": ("--tiny-runs", "where make demo trained the tiny stack, measured beside it in the card"),
     "excerpt_source": ("--excerpt-source", "the render the shipped excerpt is cut from"),
     "sweep_level1": ("--sweep-level1", "temperature sweep: level 1's temperatures for reconstructions"),
@@ -64,11 +65,15 @@ def _add_settings(p, cls, flags: dict, besides: dict | None = None) -> None:
             continue
         flag, what, *kind = flags[f.name]
         default = "this machine's" if f.default is MISSING else f.default
+        if isinstance(default, bool):  # a switch: --overwrite turns a False on, --no-wheels a True off
+            p.add_argument(flag, dest=f"{cls.__name__}.{f.name}", action="store_false" if default else "store_true",
+                           default=None, help=what)
+            continue
         kind = kind[0] if kind else _temperature_text if "temperature" in what else \
             {int: count, float: positive}.get(type(default), str)
         many = isinstance(default, tuple)
         p.add_argument(flag, dest=f"{cls.__name__}.{f.name}", type=kind, default=None, nargs="+" if many else None,
-                       help=f"{what} (default: {' '.join(default) if many else default})")
+                       help=what if default == "" else f"{what} (default: {' '.join(default) if many else default})")
 
 
 def _settings(cls, args, flags: dict):
@@ -91,6 +96,43 @@ def cmd_release(args) -> int:
     except WorkflowError as e:
         raise UsageError(str(e)) from None
     print(f"release {args.step}: {result}")
+    return 0
+
+
+DEVICE_FLAGS = {
+    "kit": ("--kit", "the kit's folder: pack writes it, train reads it (carry it to the device)"),
+    "data": ("--data", "pack: the audio corpus the kit carries"),
+    "max_mib": ("--max-mib", "pack: the corpus's share of the kit at most, in MiB (less where the working tree and "
+                "wheels leave less of the 64 MiB a call carries)"),
+    "wheels": ("--no-wheels", "pack: carry no wheels (the device's image then needs grain, array_record, "
+               "ml_collections, tensorboardX and portpicker)"),
+    "python": ("--python", "pack: the device's Python version, for the wheels"),
+    "runs": ("--runs", "train: the workdirs and the unpacked corpus (a rerun on the same machine continues)"),
+    "out": ("--out", "train: where the export's parts and device.json go (the call's $OUT)"),
+    "minutes": ("--minutes", "train: wall minutes of level 1, level 2 and the prior"),
+    "steps": ("--steps", "train: at most these training steps of level 1, level 2 and the prior"),
+    "level1_config": ("--level1-config", "train: level 1's experiment file"),
+    "level2_config": ("--level2-config", "train: level 2's experiment file"),
+    "prior_config": ("--prior-config", "train: the prior's experiment file"),
+    "returned": ("--returned", "receive: the folder the call's files came back into"),
+    "shipped": ("--shipped", "receive: the export folder to write"),
+    "overwrite": ("--overwrite", "receive: replace an export already in --shipped"),
+}
+
+
+def cmd_device(args) -> int:
+    d = _settings(device.Device, args, DEVICE_FLAGS)
+    run = Runner(args.dry_run)
+    try:
+        if args.step == "pack":
+            result = device.pack(d) if not args.dry_run else d.kit
+        elif args.step == "train":
+            result = device.train(d, run)
+        else:
+            result = device.receive(d)
+    except WorkflowError as e:
+        raise UsageError(str(e)) from None
+    print(f"device {args.step}: {result}")
     return 0
 
 
@@ -143,6 +185,15 @@ def register(sub) -> None:
     _add_settings(p, release.Release, RELEASE_FLAGS, besides=SWEEP_FLAGS)
     _add_settings(p, sweeps.Sweep, SWEEP_FLAGS)
     p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("device", help="train the stack on a lent accelerator in one call: pack a kit here, train "
+                       "there, receive the export here (docs/training.md, On a lent GPU)")
+    p.add_argument("step", choices=("pack", "train", "receive"), help="pack: the corpus and wheels a call carries; "
+                   "train (on the device): the three models for their minutes, exported as parts; receive: the parts "
+                   "joined into an export folder")
+    p.add_argument("--dry-run", action="store_true", help="train: print the commands, run nothing")
+    _add_settings(p, device.Device, DEVICE_FLAGS)
+    p.set_defaults(func=cmd_device)
 
     p = sub.add_parser("figures", help="draw the docs' pictures again from the shipped stack (docs/images/)")
     p.add_argument("--shipped", default="pretrained", help="the exported stack (default: pretrained)")

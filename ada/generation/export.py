@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -16,8 +17,10 @@ from ada.training.config import ConfigError
 from ada.training.member import MEMBER, data_line, is_exported, read_member, save_member
 
 
-def export_stack(stack, out: Path, dtype: str = "bfloat16", overwrite: bool = False) -> Path:
-    """Every member of a loaded stack into out/levelN and out/prior, and out/stack.json naming them."""
+def export_stack(stack, out: Path, dtype: str = "bfloat16", overwrite: bool = False,
+                 hardware: str | None = None) -> Path:
+    """Every member of a loaded stack into out/levelN and out/prior, and out/stack.json naming them and, where
+    given, the `hardware` they were trained on (the model card's "Trained on")."""
     out = Path(out)
     if (out / "stack.json").exists() and not overwrite:
         raise ConfigError(f"{out}: already holds an exported stack; pass --overwrite to replace it")
@@ -35,8 +38,17 @@ def export_stack(stack, out: Path, dtype: str = "bfloat16", overwrite: bool = Fa
         shutil.rmtree(out / name, ignore_errors=True)
         staging.rename(out / name)
     write_json(out / "stack.json", {"levels": names[: len(stack.levels)], "prior": "prior" if stack.prior else None,
-                                    "temperature": stack.temperatures.to_json()})
+                                    "temperature": stack.temperatures.to_json(),
+                                    **({"hardware": hardware} if hardware else {})})
     return out / "stack.json"
+
+
+def recorded_hardware(stack_file: Path) -> str | None:
+    """The hardware an exported stack file records (None where it records none, or is not readable)."""
+    try:
+        return json.loads(Path(stack_file).read_text()).get("hardware")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _is_itself(member, folder: Path, record: dict, dtype: str) -> bool:

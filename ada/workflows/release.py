@@ -17,8 +17,9 @@ comes from were written (and, for reconstructions, of the same excerpts) is not 
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ada.workflows.steps import Pages, Runner
@@ -51,7 +52,7 @@ class Release:
     long_num: int = 48  # 30-s samples, for key hold (measured on clips of 20 s or more); 0: none
     long_seconds: float = 30.0
     dtype: str = "bfloat16"
-    hardware: str = field(default_factory=lambda: f"{os.cpu_count()} CPU cores, no accelerator")
+    hardware: str = ""  # for the card: else what the export records (`ada device` records its device), else here
     tiny_runs: Path = Path("workdirs")  # where `make demo` trains the tiny stack (its RUNS)
     excerpt_source: Path = SMALL / "renders" / "bach__bwv10.7.flac"
     sweep_level1: tuple[str, ...] = ("1", "0.8", "0.6", "0.4", "0.3", "0.2", "0.1")
@@ -115,8 +116,22 @@ def train(r: Release, run: Runner) -> Path:
                           [f"--config.train.steps={r.prior_steps}"], [f"--config.train.steps={r.level1_steps}"])
 
 
+def this_machine() -> str:
+    return f"{os.cpu_count()} CPU cores, no accelerator"
+
+
+def hardware(r: Release, stack: Path) -> str:
+    """Where the stack in `stack` was trained: as given, else as its file records, else this machine."""
+    try:
+        recorded = json.loads(Path(stack).read_text()).get("hardware")
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    return r.hardware or recorded or this_machine()
+
+
 def export_args(r: Release, stack: Path) -> list:
-    return ["export", "--out", r.shipped, "--overwrite", "--hardware", r.hardware, "--temperature", r.temperature,
+    return ["export", "--out", r.shipped, "--overwrite", "--hardware", hardware(r, stack), "--temperature",
+            r.temperature,
             "--dtype", r.dtype, "--stack", stack,
             *(["--corpus", r.data] if (Path(r.data) / "index.json").is_file() else [])]  # its measures, kept beside
 

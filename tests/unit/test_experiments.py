@@ -83,14 +83,29 @@ def test_the_16_second_prior_hears_16_seconds_of_level_2_codes():
     assert spec.receptive_fields()["local"] / 250 >= 16  # level-2 codes at 16,000 / 64 a second
 
 
+def parameters(config) -> int:
+    """How many numbers the config's model holds (its variables, as an export stores them)."""
+    spec = model_spec(config.model)
+    return sum(x.size for x in jax.tree.leaves(jax.eval_shape(build_model(spec).init, jax.random.key(0),
+                                                                spec.example(config))))
+
+
 def test_the_shipped_musicvaes_fit_in_20_mb_in_bfloat16():
     module = load(REPO / "experiments" / "musicvae_shipped.py")
-    total = 0
-    for name in module.ARGUMENTS:
-        config = module.get_config(name)
-        spec = model_spec(config.model)
-        shapes = jax.eval_shape(build_model(spec).init, jax.random.key(0), spec.example(config))
-        total += sum(x.size for x in jax.tree.leaves(shapes))
+    total = sum(parameters(module.get_config(name)) for name in module.ARGUMENTS)
     assert 2 * total < 20e6, total
     with pytest.raises(ValueError, match="musicvae_shipped.py:trio: choose one of folk_2bar"):
         module.get_config("trio")
+
+
+def test_the_device_stack_fits_in_pretrained_beside_the_shipped_musicvaes_in_bfloat16():
+    module = load(REPO / "experiments" / "device_stack.py")
+    configs = [module.get_config(name) for name in module.ARGUMENTS]
+    total = sum(parameters(c) for c in configs)
+    for config in configs:
+        spec = model_spec(config.model)
+        assert config.train.dtype == "bfloat16"
+        assert (spec.code_vocab if spec.is_level else spec.vocab) == 64  # the shipped stack's vocabularies
+    musicvaes = sum(p.stat().st_size for p in (REPO / "pretrained" / "musicvae").glob("*/params.npz"))
+    assert 2 * total + musicvaes < 50e6, (total, musicvaes)  # pretrained/ holds at most 50 MB
+    assert model_spec(module.get_config("prior").model).receptive_fields()["local"] / 250 >= 16

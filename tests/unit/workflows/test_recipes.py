@@ -56,6 +56,19 @@ def test_the_card_draws_each_page_once_then_exports_onto_itself(tmp_path):
     assert "tiny demo" not in export and "previous" not in export  # no `make demo` stack, no previous export
 
 
+def test_the_card_names_the_hardware_the_export_records_unless_told_otherwise(tmp_path):
+    r = shipped(tmp_path)
+    (r.shipped / "stack.json").write_text(json.dumps({"hardware": "one H100, 7.0 minutes of training"}))
+    for given, line in (("", "one H100, 7.0 minutes of training"), ("a named host", "a named host")):
+        r.hardware = given
+        run = Recorder()
+        release.card(r, run)
+        assert f"--hardware {line} --temperature" in run.log[-1]
+    (r.shipped / "stack.json").write_text("{}")  # an export that records none: trained here
+    r.hardware = ""
+    assert release.hardware(r, r.shipped / "stack.json") == f"{os.cpu_count()} CPU cores, no accelerator"
+
+
 def test_the_card_sets_the_previous_export_beside_the_shipped_one_at_its_own_temperatures(tmp_path):
     r = shipped(tmp_path)
     r.previous = tmp_path / "previous"

@@ -1,0 +1,32 @@
+"""`ada device pack`, `train` and `receive` as a session with a lent GPU runs them, here on the CPU with micro
+models: the export that comes back loads as a stack and its card names where and how long it trained."""
+
+import json
+
+import pytest
+
+from helpers import REPO, ada_in_process, run_ada
+
+MICRO_STACK = REPO / "tests" / "micro_stack_config.py"
+
+
+@pytest.mark.slow
+def test_a_kit_trains_a_stack_whose_parts_come_back_as_an_export_with_its_minutes(piano, tmp_path, capsys):
+    kit, out, shipped = tmp_path / "kit", tmp_path / "out", tmp_path / "shipped"
+    packed = ada_in_process(capsys, "device", "pack", "--data", piano, "--kit", kit, "--no-wheels")
+    assert packed.returncode == 0 and f"2 of 2 works of {piano}" in packed.stdout
+    configs = [a for m in ("level1", "level2", "prior") for a in (f"--{m}-config", f"{MICRO_STACK}:{m}")]
+    # the command the device runs, in its own process as there
+    run_ada("device", "train", "--kit", kit, "--runs", tmp_path / "runs", "--out", out, "--minutes", 5, 5, 5,
+            "--steps", 4, 4, 4, *configs)
+    sent = json.loads((out / "device.json").read_text())
+    assert sent["steps"] == {"level 1": 4, "level 2": 4, "prior": 4}
+    assert "CPU cores, no accelerator, " in sent["hardware"]
+    assert [p["name"] for p in sent["parts"]] == ["export.tar.00"]
+    back = ada_in_process(capsys, "device", "receive", "--returned", out, "--shipped", shipped)
+    assert back.returncode == 0, back.stderr
+    assert json.loads((shipped / "stack.json").read_text())["hardware"] == sent["hardware"]
+    again = ada_in_process(capsys, "export", "--stack", shipped / "stack.json", "--out", shipped, "--overwrite")
+    assert again.returncode == 0, again.stderr  # the card written again, as `ada release card` does
+    card = (shipped / "MODEL_CARD.md").read_text()
+    assert f"Trained on: {sent['hardware']}." in card and "minutes of training (level 1 " in card
