@@ -114,6 +114,8 @@ DEVICE_FLAGS = {
     "level1_config": ("--level1-config", "train: level 1's experiment file"),
     "level2_config": ("--level2-config", "train: level 2's experiment file"),
     "prior_config": ("--prior-config", "train: the prior's experiment file"),
+    "init_from": ("--init-from", "train: an export (its level1/, level2/, prior/) each model begins from, at its "
+                  "step; '' for none"),
     "returned": ("--returned", "receive: the folder the call's files came back into"),
     "shipped": ("--shipped", "receive: the export folder to write"),
     "overwrite": ("--overwrite", "receive: replace an export already in --shipped"),

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from ada.data.atomic import atomic_path, write_json
+from ada.workflows.release import Release
 from ada.workflows.steps import Runner, WorkflowError
 
 KIT_FORMAT = "ada-device-kit/1"
@@ -59,9 +60,12 @@ class Device:
     out: Path = Path("device-out")  # train: where the parts are written (the call's $OUT)
     minutes: tuple[str, ...] = ("4", "1.5", "1.5")  # train: wall minutes of level 1, level 2 and the prior
     steps: tuple[str, ...] = ("1000000", "1000000", "1000000")  # train: at most these steps each
-    level1_config: str = "experiments/device_stack.py:level1"
-    level2_config: str = "experiments/device_stack.py:level2"
-    prior_config: str = "experiments/device_stack.py:prior"
+    # train: the shipped stack's configs (ada release's), each begun from its export in `init_from` (its step
+    # and parameters, so the call continues the shipped stack); experiments/device_stack.py is a wider one
+    level1_config: str = str(Release.level1_config)
+    level2_config: str = str(Release.level2_config)
+    prior_config: str = str(Release.prior_config)
+    init_from: str = "pretrained"  # train: an export whose level1/, level2/, prior/ each model begins from ('': none)
     returned: Path = Path("device-out")  # receive: the folder the call's files came back into
     shipped: Path = Path("pretrained-device")  # receive: the export folder to write
     overwrite: bool = False  # receive: replace an export already in --shipped
@@ -222,11 +226,16 @@ def train(d: Device, run: Runner) -> Path:
     workdirs = [d.runs / "level1", d.runs / "level2", d.runs / "prior"]
     inputs = [data, codes1, codes2]
     configs = [d.level1_config, d.level2_config, d.prior_config]
+    begin = [Path(d.init_from) / n for n in ("level1", "level2", "prior")] if d.init_from else [None] * 3
+    for start in filter(None, begin):
+        run.require(start / "params.npz", "export to begin from", "name one with --init-from, or none with "
+                    "--init-from ''")
     spent = {}
     for i, (workdir, config, inp) in enumerate(zip(workdirs, configs, inputs, strict=True)):
         begun = time.monotonic()
         code = run.ada("train", "--config", config, "--workdir", workdir, f"--config.data.path={inp}",
-                       f"--config.train.steps={d.steps[i]}", "--noprogress", timeout_minutes=minutes[i])
+                       f"--config.train.steps={d.steps[i]}", "--noprogress",
+                       *(["--init_from", begin[i]] if begin[i] else []), timeout_minutes=minutes[i])
         spent[MODELS[i]] = round((time.monotonic() - begun) / 60, 2)
         print(f"{MODELS[i]}: {'stopped at its' if code == 124 else 'finished within its'} {minutes[i]:g} minutes",
               flush=True)

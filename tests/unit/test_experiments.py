@@ -100,11 +100,10 @@ def test_the_shipped_musicvaes_fit_in_20_mb_in_bfloat16():
 
 def test_the_device_stack_fits_in_pretrained_beside_the_shipped_musicvaes_in_bfloat16():
     module = load(REPO / "experiments" / "device_stack.py")
-    configs = [module.get_config(name) for name in module.ARGUMENTS]
+    configs = [module.get_config(name) for name in module.ARGUMENTS]  # stored in bfloat16, trained in float32
     total = sum(parameters(c) for c in configs)
     for config in configs:
         spec = model_spec(config.model)
-        assert config.train.dtype == "bfloat16"
         assert (spec.code_vocab if spec.is_level else spec.vocab) == 64  # the shipped stack's vocabularies
     musicvaes = sum(p.stat().st_size for p in (REPO / "pretrained" / "musicvae").glob("*/params.npz"))
     assert 2 * total + musicvaes < 50e6, (total, musicvaes)  # pretrained/ holds at most 50 MB

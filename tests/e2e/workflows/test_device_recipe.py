@@ -34,7 +34,7 @@ def test_a_kit_trains_a_stack_whose_parts_come_back_as_an_export_with_its_minute
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
     assert subprocess.run([sys.executable, "-c", "import librosa"], env=env, capture_output=True).returncode == 1
     run_ada("device", "train", "--kit", kit, "--runs", tmp_path / "runs", "--out", out, "--minutes", 5, 5, 5,
-            "--steps", 4, 4, 4, *configs, env=env)
+            "--steps", 4, 4, 4, "--init-from", "", *configs, env=env)
     sent = json.loads((out / "device.json").read_text())
     assert sent["steps"] == {"level 1": 4, "level 2": 4, "prior": 4}
     assert "CPU cores, no accelerator, " in sent["hardware"]

@@ -80,7 +80,10 @@ class Trainer(Runner):
 
 def test_the_recipe_trains_each_model_for_its_minutes_then_encodes_its_data_for_the_next(tmp_path, monkeypatch):
     corpus(tmp_path / "medium")
-    d = settings(tmp_path, minutes=("4", "1.5", "2"))
+    for member in ("level1", "level2", "prior"):
+        (tmp_path / "pretrained" / member).mkdir(parents=True)
+        (tmp_path / "pretrained" / member / "params.npz").write_bytes(b"p")
+    d = settings(tmp_path, minutes=("4", "1.5", "2"), init_from=str(tmp_path / "pretrained"))
     device.pack(d)
     written = []
     monkeypatch.setattr(device, "write_parts", lambda stack, export, out, spent: written.append(spent) or out)
@@ -89,8 +92,10 @@ def test_the_recipe_trains_each_model_for_its_minutes_then_encodes_its_data_for_
     commands = [c for c in run.log if c.startswith(("train", "encode"))]
     data = d.runs / "corpus"
     assert [c.split()[0] for c in commands] == ["train", "encode", "train", "encode", "train"]
-    assert f"--config experiments/device_stack.py:level1 --workdir {d.runs / 'level1'} --config.data.path={data} " \
-        in commands[0] and commands[0].endswith("[4.0]")
+    # the shipped stack's configs, each begun from its export
+    assert f"--config experiments/level1_study.py:rf1024 --workdir {d.runs / 'level1'} --config.data.path={data} " \
+        in commands[0] and commands[0].endswith(f"--init_from {tmp_path / 'pretrained' / 'level1'} [4.0]")
+    assert f"--init_from {tmp_path / 'pretrained' / 'prior'} [2.0]" in commands[4]
     assert f"--out {data}-codes1" in commands[1] and f"--config.data.path={data}-codes1" in commands[2]
     assert commands[2].endswith("[1.5]") and commands[4].endswith("[2.0]")
     assert f"--config.data.path={data}-codes2" in commands[4]
@@ -98,6 +103,11 @@ def test_the_recipe_trains_each_model_for_its_minutes_then_encodes_its_data_for_
     assert list(written[0]) == ["level 1", "level 1 encoding", "level 2", "level 2 encoding", "prior"]
     with pytest.raises(WorkflowError, match="three values each"):
         device.train(settings(tmp_path, minutes=("4", "1")), Trainer())
+    with pytest.raises(WorkflowError, match=f"no export to begin from at {tmp_path}/nothing/level1/params.npz"):
+        device.train(settings(tmp_path, init_from=str(tmp_path / "nothing")), Trainer())
+    scratch = Trainer()
+    device.train(settings(tmp_path, init_from=""), scratch)
+    assert not any("--init_from" in c for c in scratch.log)
 
 
 def test_the_cli_names_its_steps_and_refuses_a_missing_kit_in_one_line(tmp_path, capsys):
