@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ada.data import lock
 from ada.data.atomic import atomic_path, write_json
 from ada.workflows.release import Release
 from ada.workflows.steps import Runner, WorkflowError
@@ -204,9 +205,11 @@ def unpack(kit: Path, out: Path) -> Path:
         return tokens
 
     made = {"command": f"ada device train --kit {kit}", "from": meta["source"]}
-    write_dataset(out, [dict(f) for f in meta["files"]], load, vocab=int(meta["meta"]["vocab"]),
-                  rate=float(meta["meta"]["rate"]), meta={"kind": meta["meta"].get("kind", "audio"),
-                                                          "recipe": meta.get("recipe", {}), "made_by": made})
+    Path(out).mkdir(parents=True, exist_ok=True)
+    with lock.hold(out, "ada device train"):
+        write_dataset(out, [dict(f) for f in meta["files"]], load, vocab=int(meta["meta"]["vocab"]),
+                      rate=float(meta["meta"]["rate"]), meta={"kind": meta["meta"].get("kind", "audio"),
+                                                              "recipe": meta.get("recipe", {}), "made_by": made})
     return out
 
 
