@@ -218,7 +218,12 @@ def train(d: Device, run: Runner) -> Path:
     into the next one's data, exported and written to `out` as parts with device.json."""
     if len(d.minutes) != 3 or len(d.steps) != 3:
         raise WorkflowError("--minutes and --steps take three values each: level 1, level 2, the prior")
-    minutes = [float(m) for m in d.minutes]
+    try:
+        minutes = [float(m) for m in d.minutes]
+    except ValueError:
+        minutes = []
+    if not minutes or min(minutes) <= 0:
+        raise WorkflowError(f"--minutes {' '.join(d.minutes)}: give three numbers of minutes above 0")
     read_kit(d.kit)
     data = d.runs / "corpus"
     run.log.append(f"unpack {d.kit} -> {data}")

@@ -103,6 +103,8 @@ def test_the_recipe_trains_each_model_for_its_minutes_then_encodes_its_data_for_
     assert list(written[0]) == ["level 1", "level 1 encoding", "level 2", "level 2 encoding", "prior"]
     with pytest.raises(WorkflowError, match="three values each"):
         device.train(settings(tmp_path, minutes=("4", "1")), Trainer())
+    with pytest.raises(WorkflowError, match="--minutes 4 1 soon: give three numbers of minutes above 0"):
+        device.train(settings(tmp_path, minutes=("4", "1", "soon")), Trainer())
     with pytest.raises(WorkflowError, match=f"no export to begin from at {tmp_path}/nothing/level1/params.npz"):
         device.train(settings(tmp_path, init_from=str(tmp_path / "nothing")), Trainer())
     scratch = Trainer()
