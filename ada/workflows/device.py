@@ -259,20 +259,23 @@ def train(d: Device, run: Runner) -> Path:
     return write_parts(stack, d.runs / "export", d.out, spent)
 
 
-def accelerator() -> str:
-    """The device JAX computes on, in words."""
+def accelerator() -> tuple[str, str]:
+    """The device JAX computes on, in words, and what its minutes are called (GPU-minutes on a GPU)."""
     import jax
 
     devices = jax.devices()
     if devices[0].platform == "cpu":
-        return f"{os.cpu_count()} CPU cores, no accelerator"
-    return f"{len(devices)} × {devices[0].device_kind}" if len(devices) > 1 else f"one {devices[0].device_kind}"
+        return f"{os.cpu_count()} CPU cores, no accelerator", "minutes"
+    what = f"{len(devices)} × {devices[0].device_kind}" if len(devices) > 1 else f"one {devices[0].device_kind}"
+    return what, f"{devices[0].platform.upper()}-minutes"
 
 
 def hardware_line(spent: dict) -> str:
+    """The card's "Trained on": the device, and the wall minutes each model trained on it."""
     trained = {k: v for k, v in spent.items() if k in MODELS}
+    what, unit = accelerator()
     parts = ", ".join(f"{k} {v:.1f}" for k, v in trained.items())
-    return f"{accelerator()}, {sum(trained.values()):.1f} minutes of training ({parts}), by `ada device train`"
+    return f"{what}, {sum(trained.values()):.1f} {unit} of training ({parts}), by `ada device train`"
 
 
 def write_parts(stack: Path, export: Path, out: Path, spent: dict) -> Path:

@@ -154,3 +154,13 @@ def test_receive_joins_checked_parts_and_replaces_an_export_only_when_asked(tmp_
     (tmp_path / "back" / "export.tar.01").write_bytes(blob[10_000:])
     device.receive(device.Device(returned=tmp_path / "back", shipped=tmp_path / "shipped", overwrite=True))
     assert not list(tmp_path.glob(".shipped*"))
+
+
+def test_the_card_line_names_the_gpu_and_its_gpu_minutes(monkeypatch):
+    import jax
+
+    gpu = type("Device", (), {"platform": "gpu", "device_kind": "NVIDIA H100 80GB HBM3"})()
+    monkeypatch.setattr(jax, "devices", lambda: [gpu])
+    line = device.hardware_line({"level 1": 4.02, "level 1 encoding": 0.31, "level 2": 1.5, "prior": 1.51})
+    assert line == ("one NVIDIA H100 80GB HBM3, 7.0 GPU-minutes of training (level 1 4.0, level 2 1.5, prior 1.5), "
+                    "by `ada device train`")
