@@ -12,7 +12,7 @@ from flax import traverse_util
 from ada.training import checkpoint, member
 from ada.training.state import INITIALIZED_FROM, SCHEDULES
 
-from helpers import MICRO, run_ada
+from helpers import MICRO, ada_in_process, run_ada
 
 pytestmark = pytest.mark.slow
 
@@ -57,16 +57,17 @@ def test_a_changed_model_is_refused_before_config_json_is_touched(token_dataset,
     assert (workdir / "config.json").read_bytes() == before
 
 
-def test_a_workdir_begun_from_an_exported_model_goes_on_at_its_step(token_dataset, tmp_path):
+def test_a_workdir_begun_from_an_exported_model_goes_on_at_its_step(token_dataset, tmp_path, capsys):
     data = token_dataset([5000, 4000, 3000])
     train(data, tmp_path / "w", "--config.train.steps=4", "--config.train.checkpoint_every=4")
     exported = tmp_path / "exported"
     member.save_member(checkpoint.load(tmp_path / "w"), exported, "float32")
-    # what does not fit is refused in one line, before anything is written
+    # what does not fit is refused in one line, before anything is written (in this process: a refusal)
     for given, overrides, said in [(exported, ["--config.model.local.residual=32"], "the model expects"),
                                    (tmp_path / "w", [], "not an exported model")]:
-        proc = train(data, tmp_path / "other", "--config.train.steps=5", f"--init_from={given}", *overrides,
-                     check=False)
+        proc = ada_in_process(capsys, "train", "--config", MICRO, "--workdir", tmp_path / "other",
+                              f"--config.data.path={data}", "--noprogress", "--config.train.steps=5",
+                              f"--init_from={given}", *overrides)
         lines = [l for l in proc.stderr.strip().splitlines() if not l.startswith("WARNING")]
         assert proc.returncode == 2 and len(lines) == 1 and said in lines[0], proc.stderr[-2000:]
         saved = tmp_path / "other" / "checkpoints"
