@@ -18,7 +18,7 @@ def test_demo_pipeline_end_to_end(piano, tmp_path):
     proc = subprocess.run(
         ["make", "--no-print-directory", "-C", str(REPO), "demo", f"DATA={piano}", f"RUNS={runs}",
          f"CODES1={tmp_path / 'codes1'}", f"CODES2={tmp_path / 'codes2'}", f"TRAIN_ARGS={steps}",
-         "SECONDS=0.5", "NUM=2", "EXCERPTS=1"],
+         "SECONDS=0.5", "NUM=2", "EXCERPTS=1", "PROMPT=1"],
         capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     for workdir in ("tiny_level1", "tiny_level2", "tiny_prior"):
