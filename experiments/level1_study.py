@@ -1,11 +1,11 @@
 """The level-1 fidelity study: tiny level 1 against larger local models and codebooks, on the medium corpus.
 
-The shipped (tiny) level 1's local model hears 128 samples (8 ms, under one period of every note below
+The tiny level 1 (the previous stack's) hears 128 samples (8 ms, under one period of every note below
 125 Hz) through 48 channels; each candidate widens what it hears or how wide it is, or its codebook:
 
-    tiny       the shipped size (local: 2 × 6 stages, RF 128, 48 wide; 64 codes)
+    tiny       the tiny level 1's size (local: 2 × 6 stages, RF 128, 48 wide; 64 codes)
     rf512      local 2 × 8 stages, RF 512, 64 wide (inner 32); crops of 2,048
-    rf1024     local 2 × 9 stages, RF 1,024, 64 wide (inner 32); crops of 2,048
+    rf1024     local 2 × 9 stages, RF 1,024, 64 wide (inner 32); crops of 2,048 (the shipped level 1)
     rf1024w96  as rf1024, 96 wide (inner 48)
     codes256   as rf1024, with 256 codes of 32 dimensions
     tiny_pe    as tiny, on audio pre-emphasised with α = 0.85 before μ-law and de-emphasised after decoding

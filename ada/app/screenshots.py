@@ -77,7 +77,8 @@ def main(argv=None) -> int:
         "# The app's time to first sound", "",
         "Written by `make app-screenshots` (ada/app/screenshots.py); do not edit. The seconds from a click on "
         "Generate (4 s, 1 sample, the shipped stack, batch 1) to the first sample's audio reaching the page's "
-        f"player, in headless Chromium on this machine ({platform.machine()}, {os.cpu_count()} CPU cores).", "",
+        f"player, in headless Chromium on the machine that wrote this ({platform.machine()}, "
+        f"{os.cpu_count()} CPU cores).", "",
         "| click | seconds |", "|---|---|",
         *[f"| {n}{' (compiles the samplers)' if n == 1 else ''} | {t:.1f} |" for n, t in enumerate(took, 1)],
         "", f"Median after the first: {statistics.median(warm):.1f} s.", "",

@@ -45,7 +45,7 @@ def add_app(sub) -> None:
     p.add_argument("--no-stack", action="store_true", help="serve MusicVAEs alone")
     p.add_argument("--musicvae", action="append", default=[], metavar="WORKDIR",
                    help="a trained MusicVAE workdir or exported folder (repeat for more; default: every MusicVAE "
-                   "in --shipped-musicvae)")
+                   "under pretrained/musicvae)")
     p.add_argument("--shipped-musicvae", default="pretrained/musicvae", help=argparse.SUPPRESS)
     p.add_argument("--out", default="listen/app", help="where every result is written, as the CLI writes it")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: this machine only)")

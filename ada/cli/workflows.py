@@ -179,8 +179,8 @@ def register(sub) -> None:
     _add_settings(p, release.Release, RELEASE_FLAGS)
     p.set_defaults(func=cmd_release)
 
-    p = sub.add_parser("sweep", help="the sweeps that chose the shipped stack (level1, level2, prior, temperature), "
-                       "the level-1 fidelity study and the key-hold study of longer priors (resumable; --dry-run "
+    p = sub.add_parser("sweep", help="the sweeps and studies behind the shipped stack: temperature and prior (its "
+                       "settings), fidelity (its level 1), level1, level2 and key-hold (resumable; --dry-run "
                        "shows the commands)")
     p.add_argument("name", choices=("level1", "level2", "prior", "temperature", "fidelity", "key-hold"))
     p.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
@@ -189,7 +189,7 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("device", help="train the stack on a lent accelerator in one call: pack a kit here, train "
-                       "there, receive the export here (docs/training.md, On a lent GPU)")
+                       "there, receive the export here (docs/training.md, Scaling: A lent GPU, one call)")
     p.add_argument("step", choices=("pack", "train", "receive"), help="pack: the corpus and wheels a call carries; "
                    "train (on the device): the three models for their minutes, exported as parts; receive: the parts "
                    "joined into an export folder")

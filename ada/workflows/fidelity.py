@@ -140,12 +140,13 @@ def fidelity_table(runs: Path, curves: Path, candidates, heldout: Path) -> str:
              f"Written by `ada sweep fidelity` (ada/workflows/fidelity.py; its runs in {runs}, its curves in "
              f"{curves}/); do not edit. Each row "
              f"is one round: the candidate (experiments/level1_study.py) after that many hours of training (wall "
-             f"time of its steps on this machine), its eval NLL on the held-out works ({heldout}) and the harmonic "
-             "contrast its reconstructions (one 4-s excerpt of each work, at temperature 1) lost against their "
-             "originals, in dB: the mean of the octave bands 100 Hz–3.2 kHz ± its standard error over the excerpts "
-             "(their count), then each band. The target: at most 2 dB in every band. A `_pe` candidate's originals "
-             "are its own μ-law round trip, pre-emphasised and de-emphasised, so the last column, the reconstructions' "
-             "own contrast, compares every candidate on one scale (the renders': the table below).", "",
+             f"time of its steps on the machine that trained it), its eval NLL on the held-out works ({heldout}) "
+             "and the harmonic contrast its reconstructions (one 4-s excerpt of each work, at temperature 1) "
+             "lost against their originals, in dB: the mean of the octave bands 100 Hz–3.2 kHz ± its standard "
+             "error over the excerpts (their count), then each band. The target: at most 2 dB in every band. "
+             "A `_pe` candidate's originals are its own μ-law round trip, pre-emphasised and de-emphasised, so "
+             "the last column, the reconstructions' own contrast, compares every candidate on one scale (the "
+             "renders': the table below).", "",
              f"| candidate | hours | step | eval NLL | contrast lost (dB) | {' | '.join(bands)} | contrast (dB) |",
              "|---|---|---|---|---|" + "---|" * len(bands) + "---|"]
     for name in candidates:
