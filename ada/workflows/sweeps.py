@@ -123,8 +123,10 @@ def level2(s: Sweep, r: Release, run: Runner, variants: dict[str, list[str]] = L
                                                                        r.shipped_params, pages, 0, None)
     for name in s.level2_variants:  # each trained (or resumed), then drawn, so a stopped sweep keeps its pages
         workdir = out / name
+        own_steps = any(v.startswith("--config.train.steps=") for v in variants[name])  # else the sweep's
+        steps = [] if own_steps else [f"--config.train.steps={s.level2_steps}"]
         run.ada("train", "--config", r.level2_config, "--workdir", workdir, f"--config.data.path={codes1}",
-                f"--config.train.steps={s.level2_steps}", *variants[name])
+                *steps, *variants[name])
         stack = run.write_stack(out / f"{name}.json", [r.shipped / "level1", workdir],
                                 level_temperatures=list(s.level2_temperature))
         rows.append((f"shipped level 1, level 2 `{name}`", out / f"{name}-pages"))

@@ -431,5 +431,10 @@ def test_the_level2_sweep_measures_each_variant_on_the_held_out_works_beside_the
     again = Reconstructor({})  # a rerun resumes the variant and draws no page again
     sweeps.level2(s, r, again, table=tmp_path / "level2.md")
     assert [c.split()[0] for c in again.log] == ["train", "stack", "table"]
+    long = Reconstructor({"long": 0.7})  # a variant with its own length names its steps once, the sweep's not
+    sweeps.level2(sweeps.Sweep(runs=tmp_path / "sweep", heldout=r.heldout, excerpts=3, level2_variants=("long",)),
+                  r, long, table=tmp_path / "level2.md")
+    [train] = [c for c in long.log if c.startswith("train")]
+    assert train.count("--config.train.steps=") == 1 and "--config.train.steps=16000" in train
     with pytest.raises(WorkflowError, match="--level2-variants nope: not a variant"):
         sweeps.level2(sweeps.Sweep(level2_variants=("nope",)), r, Recorder())
