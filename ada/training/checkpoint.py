@@ -69,6 +69,30 @@ def abstract_state(model, config, sharding) -> TrainState:
                         jax.eval_shape(lambda: init_state(model, config, tx)))
 
 
+def _closed_loop_error(exc) -> bool:
+    return isinstance(exc, RuntimeError) and str(exc) == "Event loop is closed"
+
+
+def quiet_abandoned_reads() -> None:
+    """A restore that fails part-way leaves tensorstore reads in flight; when each finishes, its callback finds
+    orbax's event loop already closed and prints a traceback (hundreds for one damaged step). Those reads'
+    results are not wanted: drop exactly that error from the hooks that print it, and nothing else."""
+    if getattr(sys.excepthook, "quiet_abandoned_reads", False):
+        return
+    excepthook, unraisablehook = sys.excepthook, sys.unraisablehook
+
+    def on_exception(kind, value, tb):
+        if not _closed_loop_error(value):
+            excepthook(kind, value, tb)
+
+    def on_unraisable(info):
+        if not _closed_loop_error(info.exc_value):
+            unraisablehook(info)
+
+    on_exception.quiet_abandoned_reads = True
+    sys.excepthook, sys.unraisablehook = on_exception, on_unraisable
+
+
 def restore_newest(mgr: ocp.CheckpointManager, args: Callable[[], Any], workdir: Path,
                    set_aside: bool = False) -> tuple[int | None, Any]:
     """(step, restored) of the newest checkpoint that restores, or (None, None) when there is none.
@@ -81,6 +105,7 @@ def restore_newest(mgr: ocp.CheckpointManager, args: Callable[[], Any], workdir:
         try:
             return step, mgr.restore(step, args=args())
         except Exception as e:  # noqa: BLE001 - any failure of a damaged step means: try the one before
+            quiet_abandoned_reads()
             reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
             print(f"warning: {workdir}: checkpoint {step} cannot be restored ({reason}); trying an older one",
                   file=sys.stderr)

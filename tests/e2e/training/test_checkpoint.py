@@ -46,7 +46,8 @@ def test_encode_uses_the_older_checkpoint_with_one_warning(two_checkpoints, toke
     damage(workdir / "checkpoints" / "8", how)
     data = token_dataset([3000, 2000, 2500])
     proc = run_ada("encode", "--level", workdir, "--data", data, "--out", tmp_path / "codes", "--quiet")
-    assert len(warnings(proc.stderr)) == 1, proc.stderr[-3000:]
+    # one warning and no traceback of the damaged step's abandoned reads (there were hundreds)
+    assert "Traceback" not in proc.stderr and len(warnings(proc.stderr)) == 1, proc.stderr[:3000]
     [warning] = warnings(proc.stderr)
     assert "checkpoint 8 cannot be restored" in warning and "trying an older one" in warning
     assert json.loads((tmp_path / "codes" / "index.json").read_text())["level_step"] == 6
