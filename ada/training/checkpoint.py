@@ -101,11 +101,11 @@ def restore_newest(mgr: ocp.CheckpointManager, args: Callable[[], Any], workdir:
     save over that step number again) it is moved to ``damaged-checkpoints/`` for inspection.
     """
     steps = sorted(mgr.all_steps(), reverse=True)
+    quiet_abandoned_reads()  # before the first try: a failing restore's reads may finish before it raises
     for step in steps:
         try:
             return step, mgr.restore(step, args=args())
         except Exception as e:  # noqa: BLE001 - any failure of a damaged step means: try the one before
-            quiet_abandoned_reads()
             reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
             print(f"warning: {workdir}: checkpoint {step} cannot be restored ({reason}); trying an older one",
                   file=sys.stderr)
