@@ -13,12 +13,35 @@ import shlex
 import signal
 import subprocess
 import sys
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 
 class WorkflowError(Exception):
     """A step that failed or cannot start; the message names the step and what to do."""
+
+
+@contextmanager
+def sigterm_passed_on(proc: subprocess.Popen):
+    """While it is open, a SIGTERM to this process goes to `proc` instead (and is noted in the list it
+    yields); the caller waits for `proc` to end. Only the main thread can set a handler: elsewhere nothing
+    changes."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def pass_on(signum, frame):
+        received.append(signum)
+        proc.send_signal(signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, pass_on)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @dataclass
@@ -35,17 +58,30 @@ class Runner:
         print(line, flush=True)
         if self.dry_run:
             return 0
-        proc = subprocess.Popen([sys.executable, "-m", "ada.cli", *argv])
-        try:
-            code = proc.wait(timeout=None if timeout_minutes is None else timeout_minutes * 60)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait()
+        return self.run_to_end([sys.executable, "-m", "ada.cli", *argv], line, timeout_minutes)
+
+    @staticmethod
+    def run_to_end(command: list[str], line: str, timeout_minutes: float | None = None) -> int:
+        """Run `command` to its end; a SIGTERM to the workflow is passed on to it, so that a stopped
+        workflow never leaves a trainer running without its time limit (it checkpoints, then both stop)."""
+        proc = subprocess.Popen(command)
+        with sigterm_passed_on(proc) as received:
+            try:
+                code = proc.wait(timeout=None if timeout_minutes is None else timeout_minutes * 60)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait()
+                code = None  # stopped at its time limit
+            except KeyboardInterrupt:
+                proc.send_signal(signal.SIGINT)
+                proc.wait()
+                raise
+        if received:
+            print(f"stopped by SIGTERM, and so was {line}; rerun the same command to resume", file=sys.stderr,
+                  flush=True)
+            raise SystemExit(128 + signal.SIGTERM)
+        if code is None:
             return 124
-        except KeyboardInterrupt:
-            proc.send_signal(signal.SIGINT)
-            proc.wait()
-            raise
         if code != 0:
             raise WorkflowError(f"{line} exited {code}; fix what it said and rerun the workflow to continue")
         return code
