@@ -100,12 +100,12 @@ def cmd_notes_eval(args) -> int:
     from ada.evaluation.notes import evaluate_all
 
     print(evaluate_all(args.workdir, args.data, out=args.out, split=args.split, windows=args.windows,
-                       temperature=args.temperature, seed=args.seed), end="")
+                       temperature=args.temperature, seed=args.seed, step=args.step), end="")
     if args.attributes:
         from ada.evaluation.notes import attribute_matrix, matrix_table
 
         for workdir in args.workdir:
-            m = attribute_matrix(workdir, args.data, windows=min(args.windows, 256), seed=args.seed)
+            m = attribute_matrix(workdir, args.data, windows=min(args.windows, 256), seed=args.seed, step=args.step)
             print(f"\nattribute vectors of {workdir} (decodes of eval windows at temperature 0.5, one seed):")
             print(matrix_table(m, "percent"), end="")
             print(f"\nthe same in standard deviations of each attribute over the eval windows (diagonal dominant in "
@@ -124,11 +124,12 @@ def cmd_notes_eval(args) -> int:
         from ada.notes.dataset import open_notes
 
         for workdir in args.workdir:
-            rows, reference = evaluate_interpolations(workdir, args.data, pairs=args.interpolations, seed=args.seed)
+            rows, reference = evaluate_interpolations(workdir, args.data, pairs=args.interpolations, seed=args.seed,
+                                                      step=args.step)
             print(f"\ninterpolations of {workdir} ({args.interpolations} pairs of eval windows, latent decodes at "
                   "temperature 0.5):")
             print(interpolation_table(rows, reference))
-            model = NotesModel.load(workdir)
+            model = NotesModel.load(workdir, args.step)
             held = open_notes(args.data or model.trained.config.data.path).split("eval")
             print(latent_reading(latent_checks(rows) | mean_decode_checks(model, held)))
             if args.out:
@@ -142,7 +143,7 @@ def cmd_notes_export(args) -> int:
     from ada.evaluation.notes_card import notes_card
     from ada.generation.export import export_notes_model
 
-    out = export_notes_model(args.workdir, Path(args.out), args.dtype, args.overwrite, data=args.data)
+    out = export_notes_model(args.workdir, Path(args.out), args.dtype, args.overwrite, data=args.data, step=args.step)
     card = notes_card(out, args.hardware, data=args.data)
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     print(f"exported {args.workdir} to {out} ({size / 2**20:.1f} MiB, {args.dtype}); model card: {card}")
@@ -223,6 +224,8 @@ def _add_notes_model_commands(nsub) -> None:
     p.add_argument("--temperature", type=nonnegative, default=1.0, help="of the free-running (sampled) decode")
     p.add_argument("--seed", type=natural, default=0)
     p.add_argument("--out", help="write OUT.json and OUT.md (the table)")
+    p.add_argument("--step", type=natural, default=None, help="the checkpoint to measure, one each workdir keeps "
+                   "(default: each one's newest)")
     p.add_argument("--attributes", action="store_true", help="also the matrix of %% change in each attribute when "
                    "each attribute vector is added to eval windows' posterior means")
     p.add_argument("--interpolations", type=natural, default=0, metavar="PAIRS",
@@ -237,6 +240,8 @@ def _add_notes_model_commands(nsub) -> None:
     p.add_argument("--dtype", choices=("bfloat16", "float32"), default="bfloat16", help="storage of float parameters")
     p.add_argument("--data", default=None, help="note dataset measured on (default: the training data)")
     p.add_argument("--hardware", default="2 CPU cores, no accelerator", help="where it was trained, for the card")
+    p.add_argument("--step", type=natural, default=None, help="the checkpoint to ship, one the workdir keeps "
+                   "(default: its newest)")
     p.add_argument("--overwrite", action="store_true", help="replace a model already exported to --out")
     p.set_defaults(func=cmd_notes_export)
 

@@ -87,13 +87,14 @@ def interpolation_table(rows: list[dict], reference: float) -> str:
 
 
 def evaluate_interpolations(workdir, data=None, pairs: int = 32, steps: int = 7, temperature: float = 0.5,
-                            seed: int = 0, train_windows: int = 20000) -> tuple[list[dict], float]:
+                            seed: int = 0, train_windows: int = 20000,
+                            step: int | None = None) -> tuple[list[dict], float]:
     """The study on a trained model's eval split, with the 3-gram model fitted on (up to `train_windows` of)
     its train split; returns the rows and the eval windows' own mean 3-gram log-probability."""
     from ada.generation.notes import NotesModel
     from ada.notes.dataset import open_notes
 
-    model = NotesModel.load(workdir)
+    model = NotesModel.load(workdir, step)
     notes = open_notes(data or model.trained.config.data.path)
     train, held = notes.split("train"), notes.split("eval")
     chosen = np.linspace(0, len(train) - 1, min(train_windows, len(train))).astype(int)

@@ -73,8 +73,8 @@ def make_sweep_step(model):
 
 
 def evaluate_notes(workdir, data=None, split: str = "eval", windows: int | None = 2048, batch_size: int = 128,
-                   temperature: float = 1.0, seed: int = 0) -> NotesEvaluation:
-    model = NotesModel.load(workdir)
+                   temperature: float = 1.0, seed: int = 0, step: int | None = None) -> NotesEvaluation:
+    model = NotesModel.load(workdir, step)
     trained = model.trained
     notes = open_notes(data or trained.config.data.path)
     source = NoteWindows(notes, per_tune_cap=int(trained.config.data.get("windows_per_tune", 0)))  # as it trained
@@ -213,7 +213,7 @@ class AttributeMatrix:
 
 
 def attribute_matrix(workdir, data=None, windows: int = 256, amount: float = 1.0, temperature: float = 0.5,
-                     seed: int = 0) -> AttributeMatrix:
+                     seed: int = 0, step: int | None = None) -> AttributeMatrix:
     """Each attribute vector added (× `amount`) to the posterior means of eval windows, against the windows
     decoded from the unchanged means with the same seed.
 
@@ -221,7 +221,7 @@ def attribute_matrix(workdir, data=None, windows: int = 256, amount: float = 1.0
     a change from zero has no percentage."""
     from ada.generation.notes import ATTRIBUTES, attribute_vectors
 
-    model = NotesModel.load(workdir)
+    model = NotesModel.load(workdir, step)
     notes = open_notes(data or model.trained.config.data.path)
     split = notes.split("eval")
     chosen = np.asarray(split[np.linspace(0, len(split) - 1, min(windows, len(split))).astype(int)], np.int32)

@@ -91,11 +91,13 @@ def example_windows(model, windows, tunes, within: float = 0.1, limit: int = 256
     return a, first_from(len(windows) // 2, int(tunes[a]))
 
 
-def export_notes_model(workdir, out: Path, dtype: str = "bfloat16", overwrite: bool = False, data=None) -> Path:
+def export_notes_model(workdir, out: Path, dtype: str = "bfloat16", overwrite: bool = False, data=None,
+                       step: int | None = None) -> Path:
     """A trained MusicVAE as it ships, in `out`: its config and parameters (an exported member, which every
     `ada notes` command reads as it reads a workdir), its attribute vectors (so that `ada notes attribute`
     needs no data) and two eval windows of its data as MIDI (examples/a.mid, b.mid: something to interpolate
-    between with nothing else at hand, chosen by `example_windows`). Returns `out`."""
+    between with nothing else at hand, chosen by `example_windows`). `step`: a checkpoint other than the newest
+    (its card's training time counts the steps up to it). Returns `out`."""
     from ada.generation.notes import NotesModel, attribute_vectors
     from ada.notes.dataset import open_notes
     from ada.notes.midi import tokens_to_midi
@@ -104,7 +106,7 @@ def export_notes_model(workdir, out: Path, dtype: str = "bfloat16", overwrite: b
     out = Path(out)
     if is_exported(out) and not overwrite:
         raise ConfigError(f"{out}: already holds an exported model; pass --overwrite to replace it")
-    trained = checkpoint.load(workdir)
+    trained = checkpoint.load(workdir, step)
     model = NotesModel(Path(workdir), trained)  # checks it is a MusicVAE before anything is written
     notes = open_notes(data or trained.config.data.path)
     staging = out.with_name(f".{out.name}.partial")

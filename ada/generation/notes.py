@@ -36,8 +36,9 @@ class NotesModel:
     trained: checkpoint.Trained
 
     @classmethod
-    def load(cls, workdir) -> NotesModel:
-        trained = checkpoint.load(workdir)
+    def load(cls, workdir, step: int | None = None) -> NotesModel:
+        """A workdir's newest checkpoint, or the one at `step`; or an exported model."""
+        trained = checkpoint.load(workdir, step)
         if not isinstance(trained.model, MusicVAE):
             raise ConfigError(f"{workdir} holds {trained.spec.title}, not a MusicVAE (train one with "
                               "`ada train --config experiments/musicvae_....py`)")

@@ -138,9 +138,22 @@ class Trained:
     state: TrainState | None = None
 
 
-def load(workdir) -> Trained:
-    """Config, spec, model (float32) and Polyak variables of a workdir's newest intact checkpoint, or of
-    an exported folder (`ada export`)."""
+def restore_step(mgr: ocp.CheckpointManager, step: int, args: Callable[[], Any], workdir: Path) -> Any:
+    """The checkpoint at `step`, which the workdir must keep (one error line naming those it keeps)."""
+    kept = sorted(mgr.all_steps())
+    if step not in kept:
+        raise ConfigError(f"{workdir}: no checkpoint at step {step} (it keeps "
+                          f"{', '.join(map(str, kept)) or 'none'})")
+    try:
+        return mgr.restore(step, args=args())
+    except Exception as e:  # noqa: BLE001 - a damaged step: say which, in one line
+        reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+        raise ConfigError(f"{workdir}: checkpoint {step} cannot be restored ({reason})") from None
+
+
+def load(workdir, step: int | None = None) -> Trained:
+    """Config, spec, model (float32) and Polyak variables of a workdir's newest intact checkpoint (or the one
+    at `step`, to measure or ship a step other than the last), or of an exported folder (`ada export`)."""
     workdir = Path(workdir).resolve()
     config = read_config(workdir)
     spec = model_spec(config.model)
@@ -148,11 +161,16 @@ def load(workdir) -> Trained:
     replicated, _ = shardings()
     abstract = abstract_state(model, config, replicated)
     if member.is_exported(workdir):
-        step, variables = member.load_member(workdir, abstract.eval_variables)
-        return Trained(workdir, config, spec, model, step, variables)
+        stored, variables = member.load_member(workdir, abstract.eval_variables)
+        if step is not None and step != stored:
+            raise ConfigError(f"{workdir}: an exported model of step {stored}; it holds no step {step}")
+        return Trained(workdir, config, spec, model, stored, variables)
+    args = lambda: ocp.args.Composite(state=ocp.args.StandardRestore(abstract))  # noqa: E731
     with manager(workdir, read_only=True) as mgr:
-        step, restored = restore_newest(mgr, lambda: ocp.args.Composite(state=ocp.args.StandardRestore(abstract)),
-                                        workdir)
+        if step is None:
+            step, restored = restore_newest(mgr, args, workdir)
+        else:
+            restored = restore_step(mgr, step, args, workdir)
     if step is None:
         raise ConfigError(f"{workdir}: no checkpoint yet; train it first (`ada train --workdir {workdir}`)")
     state = restored["state"]

@@ -48,8 +48,9 @@ def save_member(trained, out: Path, dtype: str = "bfloat16") -> dict:
             np.savez(f, **arrays)
     write_json(out / "config.json", json.loads(trained.config.to_json()))
     before = read_member(trained.workdir)  # an export of an export keeps where and how long it was trained
+    seconds = train_seconds(trained.workdir, upto=trained.step)  # a step other than the last counts up to itself
     member = {"step": trained.step, "dtype": dtype, "bfloat16": narrowed,
-              "source": before.get("source", str(trained.workdir)), "train_seconds": train_seconds(trained.workdir),
+              "source": before.get("source", str(trained.workdir)), "train_seconds": seconds,
               "parameters": int(sum(v.size for v in arrays.values())), "data": data_line(trained.config, before)}
     write_json(out / MEMBER, member)
     return member
@@ -92,10 +93,10 @@ def read_member(folder: Path) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def train_seconds(workdir: Path) -> float | None:
-    """Seconds spent in training steps, from the logged step rates (evaluation and saving left out);
-    an exported folder has no metrics, so its member.json carries the figure of the workdir it came from,
-    and a workdir begun from an exported folder adds that folder's figure."""
+def train_seconds(workdir: Path, upto: int | None = None) -> float | None:
+    """Seconds spent in training steps (up to step `upto`, where given), from the logged step rates (evaluation
+    and saving left out); an exported folder has no metrics, so its member.json carries the figure of the
+    workdir it came from, and a workdir begun from an exported folder adds that folder's figure."""
     path = Path(workdir) / "metrics.jsonl"
     if not path.is_file():
         return read_member(workdir).get("train_seconds")
@@ -104,6 +105,8 @@ def train_seconds(workdir: Path) -> float | None:
     seconds, last = float(begun.get("train_seconds") or 0.0), int(begun.get("step", 0))
     for line in path.read_text().splitlines():
         row = json.loads(line) if line.strip() else {}
+        if upto is not None and row.get("step", 0) > upto:
+            continue
         if row.get("steps_per_s") and row.get("step", 0) > last:
             seconds += (row["step"] - last) / row["steps_per_s"]
             last = row["step"]

@@ -165,3 +165,34 @@ def test_an_exported_musicvae_ships_what_every_notes_command_needs_and_a_card_me
     proc = ada_in_process(capsys, "notes", "export", "--workdir", workdir, "--out", out)
     assert proc.returncode != 0 and proc.stderr.strip().splitlines()[-1].startswith("error:")
     assert "--overwrite" in proc.stderr and (out / "MODEL_CARD.md").read_text() == card
+
+
+@pytest.mark.slow
+def test_a_checkpoint_before_the_newest_is_measured_and_shipped_as_itself(trained, tmp_path, capsys):
+    """`--step`: a run that went past its best step is measured and exported at that step, as a copy of the
+    workdir that keeps only that checkpoint would be, its training time counted up to it."""
+    import shutil
+
+    from ada.evaluation.notes import evaluate_notes
+    from ada.training.checkpoint import load
+    from ada.training.member import read_member, save_member
+
+    data, workdir = trained  # checkpoints at steps 30 and 60
+    copy = tmp_path / "copy"
+    shutil.copytree(workdir, copy)
+    shutil.rmtree(copy / "checkpoints" / "60")
+    at_30, newest = evaluate_notes(workdir, step=30, windows=16), evaluate_notes(workdir, windows=16)
+    alone = evaluate_notes(copy, windows=16)
+    assert (at_30.step, newest.step, alone.step) == (30, 60, 30)
+    assert {**at_30.to_dict(), "model": ""} == {**alone.to_dict(), "model": ""}
+    assert at_30.elbo < newest.elbo - 1  # 30 more steps fit the data better
+    save_member(load(workdir, 30), tmp_path / "m30", "float32")
+    save_member(load(workdir), tmp_path / "m60", "float32")
+    shipped, last = read_member(tmp_path / "m30"), read_member(tmp_path / "m60")
+    assert shipped["step"] == 30 and load(tmp_path / "m30").step == 30
+    assert 0 < shipped["train_seconds"] < last["train_seconds"]
+    # a step the workdir does not keep, or not the one an export holds: one error line naming what there is
+    for where, step, says in ((workdir, 45, "no checkpoint at step 45 (it keeps 30, 60)"),
+                              (tmp_path / "m30", 60, "an exported model of step 30; it holds no step 60")):
+        proc = ada_in_process(capsys, "notes", "eval", "--workdir", where, "--step", step, "--windows", 4)
+        assert proc.returncode != 0 and proc.stderr.strip().splitlines() == [f"error: {where.resolve()}: {says}"]
