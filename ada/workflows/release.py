@@ -43,7 +43,7 @@ class Release:
     level1_config: Path = Path("experiments/level1_study.py:rf1024")  # the fidelity study's pick
     level2_config: Path = Path("experiments/tiny_level2.py")
     prior_config: Path = Path("experiments/tiny_prior_4s.py")
-    level1_steps: int = 16_701  # where the fidelity study's rounds left it (2.9 CPU-hours)
+    level1_steps: int = 34_648  # where the fidelity study's rounds left it (its seventh round)
     steps: int = 4000  # level 2's
     prior_steps: int = 6000
     temperature: str = "0.2,0.3,1"
