@@ -9,7 +9,7 @@ import os
 import numpy as np
 import pytest
 
-from helpers import MICRO, PIANO_PIECES, REPO, built_once, run_ada
+from helpers import MICRO, PIANO_PIECES, REPO, built_once, optimised, run_ada
 
 # the fixtures a topic's unit and end-to-end tests share
 pytest_plugins = ['support.recordings', 'support.datasets', 'support.locks', 'support.continuation', 'support.pbt',
@@ -21,7 +21,8 @@ os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(REPO / ".pytest_cache" / 
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 # The tests check shapes, equalities and learning on micro models, where XLA's optimisation passes
-# cost more compile time than they save in run time (both sides of every equality run with it).
+# cost more compile time than they save in run time (both sides of every equality run with it); the few
+# tests that run a model for long are marked `optimised` and compile with them.
 os.environ.setdefault("JAX_DISABLE_MOST_OPTIMIZATIONS", "1")
 
 
@@ -52,6 +53,16 @@ def pytest_collection_modifyitems(config, items):
 
     order = {path: rank for rank, path in enumerate(sorted(files, key=weight))}  # a stable sort
     items.sort(key=lambda item: order[item.path])
+
+
+@pytest.fixture(autouse=True)
+def _optimised_when_marked(request):
+    """A test marked `optimised` compiles with XLA's full optimisation (helpers.optimised)."""
+    if request.node.get_closest_marker("optimised"):
+        with optimised():
+            yield
+    else:
+        yield
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -35,6 +36,24 @@ def optimised_env(**extra) -> dict:
     across device counts or measure long runs (the others compile with most passes off; conftest)."""
     env = {k: v for k, v in os.environ.items() if k != "JAX_DISABLE_MOST_OPTIMIZATIONS"}
     return {**env, **extra}
+
+
+@contextmanager
+def optimised():
+    """XLA's full optimisation for what compiles meanwhile, in this process and in the `ada` processes it
+    starts: for tests that run a model long enough (hundreds of steps, seconds of audio) that the passes
+    conftest turns off save more run time than they cost to compile (`@pytest.mark.optimised`)."""
+    import jax
+
+    saved = os.environ.pop("JAX_DISABLE_MOST_OPTIMIZATIONS", None)
+    before = jax.config.values["jax_disable_most_optimizations"]
+    jax.config.update("jax_disable_most_optimizations", False)
+    try:
+        yield
+    finally:
+        jax.config.update("jax_disable_most_optimizations", before)
+        if saved is not None:
+            os.environ["JAX_DISABLE_MOST_OPTIMIZATIONS"] = saved
 
 
 def run_ada(*args, check=True, env=None, **kw) -> subprocess.CompletedProcess:

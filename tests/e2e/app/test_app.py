@@ -35,6 +35,7 @@ def app(micro_stack, micro_musicvae, tmp_path_factory):
     page.close()
 
 
+@pytest.mark.optimised  # 4 s of audio from the micro stack
 def test_generate_plays_the_first_sample_while_it_renders_and_shows_the_measures(app):
     chromium, out = app
     took = browser.first_sound(chromium)

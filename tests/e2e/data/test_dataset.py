@@ -88,6 +88,7 @@ def test_encode_refuses_its_input_and_other_kinds_before_loading_anything(folder
     assert (audio / INDEX).read_text() == before and (other / INDEX).read_text() == other_before
 
 
+@pytest.mark.optimised  # the whole piano corpus through level 1
 @pytest.mark.slow
 def test_encode_refuses_codes_of_another_checkpoint_and_records_what_made_it(micro_level, piano, tmp_path, capsys):
     out = tmp_path / "codes"

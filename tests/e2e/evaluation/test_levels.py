@@ -5,6 +5,7 @@ import pytest
 from helpers import run_ada
 
 
+@pytest.mark.optimised  # eval crops, a reconstruction and a sample
 @pytest.mark.slow
 def test_eval_reports_the_trainers_nll_and_a_table_row(micro_level, piano, tmp_path):
     proc = run_ada("eval", "--workdir", micro_level, "--data", piano, "--crops", 16, "--excerpts", 1, "--samples", 1,
@@ -25,6 +26,7 @@ def test_eval_reports_the_trainers_nll_and_a_table_row(micro_level, piano, tmp_p
 
 
 @pytest.mark.slow
+@pytest.mark.optimised  # 300 training steps
 def test_profile_trains_each_point_and_resumes(piano, tmp_path):
     args = ("profile", "--data", piano, "--rf", "0,8", "--workdir", tmp_path / "p", "--steps", 150, "--quiet")
     proc = run_ada(*args)
