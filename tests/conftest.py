@@ -92,6 +92,18 @@ def piano(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def brisk_piano(tmp_path_factory):
+    """The piano fixture's two scores played four times as fast (a minute of audio in all): for the test of
+    `make demo`, whose level-1 encode of the whole corpus was its longest step."""
+
+    def build(root):
+        run_ada("corpus", "--out", root / "corpus", "--pieces", *PIANO_PIECES, "--soundfonts", "fluidr3",
+                "--tempo", 4, 4, "--quiet")
+
+    return built_once(tmp_path_factory, "brisk_piano", build) / "corpus"
+
+
+@pytest.fixture(scope="session")
 def micro_level(piano, tmp_path_factory):
     """A micro ADA level trained for a few steps on the piano fixture: its workdir."""
 

@@ -11,12 +11,12 @@ from helpers import REPO
 pytestmark = pytest.mark.slow
 
 
-def test_demo_pipeline_end_to_end(piano, tmp_path):
+def test_demo_pipeline_end_to_end(brisk_piano, tmp_path):
     runs = tmp_path / "runs"
     steps = "--config.train.steps=3 --config.train.eval_every=3 --config.train.checkpoint_every=3 " \
             "--config.data.eval_crops=8 --noprogress"
     proc = subprocess.run(
-        ["make", "--no-print-directory", "-C", str(REPO), "demo", f"DATA={piano}", f"RUNS={runs}",
+        ["make", "--no-print-directory", "-C", str(REPO), "demo", f"DATA={brisk_piano}", f"RUNS={runs}",
          f"CODES1={tmp_path / 'codes1'}", f"CODES2={tmp_path / 'codes2'}", f"TRAIN_ARGS={steps}",
          "SECONDS=0.5", "NUM=2", "EXCERPTS=1", "PROMPT=1"],
         capture_output=True, text=True, timeout=900)
