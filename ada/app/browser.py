@@ -54,14 +54,30 @@ class AppBrowser:
         raise TimeoutError(f"{what} did not come within {seconds:g} s; the page says: {self.errors() or 'nothing'}")
 
     def tab(self, name: str) -> None:
-        buttons = self.wait(lambda: [b for b in self.find("button[role=tab]") if b.text.strip() == name], 30,
-                            f"the {name} tab")
-        buttons[0].click()
+        self._click_when_free(lambda: [b for b in self.find("button[role=tab]") if b.text.strip() == name],
+                              f"the {name} tab")
 
     def click(self, elem_id: str) -> float:
         """Click a button; returns when it was clicked (time.monotonic())."""
-        self.wait(lambda: self.find(f"#{elem_id}"), 30, f"#{elem_id}")[0].click()
+        self._click_when_free(lambda: self.find(f"#{elem_id}"), f"#{elem_id}")
         return time.monotonic()
+
+    def _click_when_free(self, found, what: str) -> None:
+        """Click the first element `found()` gives once the page lets a user click it: while a layout settles,
+        another element can lie over it for a moment, and a redraw can replace it."""
+        from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
+
+        def clicked():
+            elements = found()
+            if not elements:
+                return False
+            try:
+                elements[0].click()
+            except (ElementClickInterceptedException, StaleElementReferenceException):
+                return False
+            return True
+
+        self.wait(clicked, 30, f"{what}, clickable", every=0.2)
 
     def upload(self, elem_id: str, path: Path) -> None:
         """Choose a file in an upload component, as a user's file dialog does, and wait until it shows it (an
