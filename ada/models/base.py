@@ -49,6 +49,12 @@ class ModelSpec:
     def build(self, dtype=jnp.float32) -> nn.Module:
         return self.module(self, dtype)
 
+    def hyperparameters(self) -> dict[str, float]:
+        """Training hyperparameters the train step takes as inputs (`hyper=`) rather than compiling in as
+        constants, so that runs differing only in them (PBT members, before and after an exploit) share one
+        compiled program. None by default."""
+        return {}
+
     def example(self, config) -> jnp.ndarray:
         """One batch row of the tokens the module reads, to initialise its parameters."""
         return jnp.zeros((1, config.data.crop), jnp.int32)

@@ -36,11 +36,11 @@ class ADALevel(Autoregressive):
             return tokens
         return (tokens.astype(jnp.float32) * (2.0 / (self.spec.vocab - 1)) - 1.0)[..., None]
 
-    def _quantise(self, tokens, update=False, rng=None, mask=None):
+    def _quantise(self, tokens, update=False, rng=None, mask=None, hyper=None):
         z = self.encoder(self._encoder_input(tokens), mask=mask)
         B, T, D = z.shape
         z = z.reshape(B, T // self.spec.hop, self.spec.hop, D).mean(axis=2)  # pool at the output side
-        return self.quantiser(z, update, rng)
+        return self.quantiser(z, update, rng) if hyper is None else self.quantiser(z, update, rng, hyper)
 
     def conditioning_from_vectors(self, vectors, mask=None):
         """Code vectors [B, T/hop, D] -> per-layer biases of the local model [B, T/hop, layers, 2·inner]."""
@@ -48,8 +48,8 @@ class ADALevel(Autoregressive):
         out = self.modulator(vectors, mask=mask)
         return out.reshape(*out.shape[:2], local.layers, local.cond_width)
 
-    def __call__(self, tokens, mask=None, update: bool = False, rng=None, step=None):
-        q = self._quantise(tokens, update, rng)
+    def __call__(self, tokens, mask=None, update: bool = False, rng=None, step=None, hyper=None):
+        q = self._quantise(tokens, update, rng, hyper=hyper)
         heard = tokens  # what the local model hears of the past; it always predicts the true tokens
         if update and rng is not None and self.spec.input_dropout > 0:
             heard = drop_tokens(tokens, self.spec.input_dropout, self.spec.vocab, jax.random.fold_in(rng, 1))
@@ -112,6 +112,11 @@ class LevelSpec(AutoregressiveSpec):
                                  features=q.input_width)
         return cls(vocab=cfg.vocab, local=local, hop=cfg.hop, encoder_input=cfg.encoder_input, encoder=encoder,
                    quantiser=q, modulator=modulator, input_dropout=input_dropout)
+
+    def hyperparameters(self) -> dict[str, float]:
+        """A VQ level's commitment β and codebook decay γ, what PBT explores (ModelSpec.hyperparameters)."""
+        q = self.quantiser
+        return {"beta": q.beta, "decay": q.decay} if q.kind == "vq" else {}
 
     @property
     def code_vocab(self) -> int:

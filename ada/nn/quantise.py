@@ -72,8 +72,10 @@ class VectorQuantiser(nn.Module):
         """Codes [...] -> their codebook vectors [..., dim]."""
         return self.codebook.value[codes]
 
-    def __call__(self, z, update: bool = False, rng=None):
+    def __call__(self, z, update: bool = False, rng=None, hyper=None):
+        """`hyper` ({"beta", "decay"}, arrays) replaces the spec's β and γ as inputs of the compiled program."""
         s = self.spec
+        beta, decay = (s.beta, s.decay) if hyper is None else (hyper["beta"], hyper["decay"])
         z = z.astype(jnp.float32)
         codebook, counts, sums, ready = self.codebook, self.counts, self.sums, self.ready
         flat = z.reshape(-1, s.dim)
@@ -91,8 +93,8 @@ class VectorQuantiser(nn.Module):
         stats = usage_stats(codes, s.codes)
         if update:
             one_hot = jax.nn.one_hot(codes, s.codes, dtype=jnp.float32)
-            n = s.decay * counts.value + (1 - s.decay) * one_hot.sum(0)
-            m = s.decay * sums.value + (1 - s.decay) * jax.lax.stop_gradient(one_hot.T @ flat)
+            n = decay * counts.value + (1 - decay) * one_hot.sum(0)
+            m = decay * sums.value + (1 - decay) * jax.lax.stop_gradient(one_hot.T @ flat)
             total = n.sum()
             smoothed = (n + s.epsilon) / (total + s.codes * s.epsilon) * total
             book = m / smoothed[:, None]
@@ -107,7 +109,7 @@ class VectorQuantiser(nn.Module):
         commitment = jnp.mean(jnp.sum((flat - jax.lax.stop_gradient(q)) ** 2, -1))
         q = flat + jax.lax.stop_gradient(q - flat)  # straight-through
         return {"vectors": q.reshape(z.shape), "codes": codes.reshape(z.shape[:-1]),
-                "loss": s.beta * commitment, "stats": {**stats, "commitment": commitment}}
+                "loss": beta * commitment, "stats": {**stats, "commitment": commitment}}
 
     @staticmethod
     def nearest(flat, codebook):

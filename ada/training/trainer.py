@@ -44,12 +44,14 @@ class TrainingDiverged(Exception):
 def make_train_step(model, tx, config):
     decay = config.train.ema_decay
 
-    def train_step(state: TrainState, batch):
+    def train_step(state: TrainState, batch, hyper=None):
+        """`hyper`: the model's runtime hyperparameters (ModelSpec.hyperparameters), or None for its spec's."""
         rng = jax.random.fold_in(jax.random.key(config.seed), state.step)
+        given = {"hyper": hyper} if hyper else {}
 
         def loss_fn(params):
             out, mutated = model.apply({"params": params, **state.vq}, batch["tokens"], update=True, rng=rng,
-                                       step=state.step, mutable=["vq"])
+                                       step=state.step, mutable=["vq"], **given)
             return out["loss"], (out, mutated)
 
         (loss, (out, mutated)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
@@ -63,6 +65,12 @@ def make_train_step(model, tx, config):
                              vq=dict(mutated) or state.vq), metrics
 
     return train_step
+
+
+def runtime_hyperparameters(spec) -> dict:
+    """The spec's runtime hyperparameters as float32 scalars, the train step's `hyper`: runs that differ only in
+    them (PBT's β and γ) compile one program, which the persistent compilation cache then serves to all."""
+    return {name: jnp.float32(value) for name, value in spec.hyperparameters().items()}
 
 
 def start_from_exported(state: TrainState, tx, folder, workdir: Path) -> TrainState:
@@ -152,7 +160,9 @@ class Run:
             self.state = jax.device_put(start_from_exported(self.state, tx, init_from, self.workdir), replicated)
         self.step = self.last_saved = int(self.state.step)
 
-        self._train_step = jax.jit(make_train_step(model, tx, config), in_shardings=(replicated, self.sharded),
+        self.hyper = runtime_hyperparameters(spec)
+        self._train_step = jax.jit(make_train_step(model, tx, config),
+                                   in_shardings=(replicated, self.sharded, replicated),
                                    out_shardings=(replicated, replicated), donate_argnums=0)
         self.evaluator = Evaluator(model, self.data, batch_size=config.data.eval_batch_size,
                                    examples=config.data.eval_crops)
@@ -173,7 +183,7 @@ class Run:
         local = next(self.batches)
         self.data_wait += time.perf_counter() - t0
         batch = {"tokens": jax.make_array_from_process_local_data(self.sharded, local["tokens"])}
-        self.state, metrics = self._train_step(self.state, batch)
+        self.state, metrics = self._train_step(self.state, batch, self.hyper)
         self.step += 1
         self.pending.append(metrics)
 
