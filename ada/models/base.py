@@ -5,7 +5,9 @@ A model kind is a frozen spec dataclass (its shape, built from `config.model`) a
 (receptive fields, hop, is it a level, can it be sampled step by step, what data it trains on); the
 module computes. Every module's `__call__(tokens, mask=None, update=False, rng=None, step=None)` returns
 ``{"loss": scalar, "nll": nats per timestep, "stats": {name: scalar}}``; `step` is the training step, for
-models whose objective follows a schedule (a KL weight, scheduled sampling); others ignore it.
+models whose objective follows a schedule (a KL weight, scheduled sampling); others ignore it. A kind whose
+spec names `hyperparameters()` also takes them as `hyper=` (a dict of arrays) in training: the trainer passes
+them as inputs of the compiled step.
 """
 
 from __future__ import annotations

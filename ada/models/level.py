@@ -40,7 +40,7 @@ class ADALevel(Autoregressive):
         z = self.encoder(self._encoder_input(tokens), mask=mask)
         B, T, D = z.shape
         z = z.reshape(B, T // self.spec.hop, self.spec.hop, D).mean(axis=2)  # pool at the output side
-        return self.quantiser(z, update, rng) if hyper is None else self.quantiser(z, update, rng, hyper)
+        return self.quantiser(z, update, rng, hyper) if hyper else self.quantiser(z, update, rng)
 
     def conditioning_from_vectors(self, vectors, mask=None):
         """Code vectors [B, T/hop, D] -> per-layer biases of the local model [B, T/hop, layers, 2·inner]."""

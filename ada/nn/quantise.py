@@ -75,7 +75,7 @@ class VectorQuantiser(nn.Module):
     def __call__(self, z, update: bool = False, rng=None, hyper=None):
         """`hyper` ({"beta", "decay"}, arrays) replaces the spec's β and γ as inputs of the compiled program."""
         s = self.spec
-        beta, decay = (s.beta, s.decay) if hyper is None else (hyper["beta"], hyper["decay"])
+        beta, decay = (hyper["beta"], hyper["decay"]) if hyper else (s.beta, s.decay)
         z = z.astype(jnp.float32)
         codebook, counts, sums, ready = self.codebook, self.counts, self.sums, self.ready
         flat = z.reshape(-1, s.dim)

@@ -160,7 +160,7 @@ class Run:
             self.state = jax.device_put(start_from_exported(self.state, tx, init_from, self.workdir), replicated)
         self.step = self.last_saved = int(self.state.step)
 
-        self.hyper = runtime_hyperparameters(spec)
+        self.hyper = jax.device_put(runtime_hyperparameters(spec), replicated)  # on every device once
         self._train_step = jax.jit(make_train_step(model, tx, config),
                                    in_shardings=(replicated, self.sharded, replicated),
                                    out_shardings=(replicated, replicated), donate_argnums=0)
