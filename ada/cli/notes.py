@@ -135,6 +135,18 @@ def cmd_notes_eval(args) -> int:
             if args.out:
                 write_json(Path(f"{args.out}-interpolation-{Path(workdir).name}.json"),
                            {"reference_trigram": reference, "rows": rows})
+    if args.samples:
+        from ada.data.atomic import write_json
+        from ada.evaluation.samples import sample_study, samples_table
+
+        for workdir in args.workdir:
+            rows = sample_study(workdir, args.data, num=args.samples, temperature=args.temperature, seed=args.seed,
+                                step=args.step)
+            print(f"\nprior samples of {workdir} (z ~ N(0, I)) beside the eval windows, mean ± standard error; "
+                  "3-gram log-p per step under the train windows' 3-gram model:")
+            print(samples_table(rows), end="")
+            if args.out:
+                write_json(Path(f"{args.out}-samples-{Path(workdir).name}.json"), [r.to_dict() for r in rows])
     return 0
 
 
@@ -231,6 +243,9 @@ def _add_notes_model_commands(nsub) -> None:
     p.add_argument("--interpolations", type=natural, default=0, metavar="PAIRS",
                    help="also latent against data-space interpolation between PAIRS pairs of eval windows: Hamming "
                    "distance to the endpoints and naturalness under a 3-gram model of the train windows")
+    p.add_argument("--samples", type=natural, default=0, metavar="NUM",
+                   help="also NUM prior samples (at --temperature) beside the eval windows: 3-gram naturalness, "
+                   "leaps wider than a fifth and an octave, onsets a step")
     p.set_defaults(func=cmd_notes_eval)
 
     p = nsub.add_parser("export", help="a trained MusicVAE -> a folder that ships: parameters, config, attribute "

@@ -31,6 +31,12 @@ class Trigram:
             np.add.at(counts, (padded[:-2], padded[1:-1], padded[2:]), 1.0)
         return cls(counts, k)
 
+    @classmethod
+    def of_split(cls, windows, vocab: int, limit: int = 20000) -> Trigram:
+        """Fitted on (up to `limit` windows spread over) a split."""
+        chosen = np.linspace(0, len(windows) - 1, min(limit, len(windows))).astype(int)
+        return cls.fit((windows[i] for i in chosen), vocab)
+
     def log_prob(self, window) -> float:
         """Mean log-probability per step (nats) of a window's first stream: higher is more natural."""
         vocab = self.counts.shape[-1]
@@ -97,8 +103,7 @@ def evaluate_interpolations(workdir, data=None, pairs: int = 32, steps: int = 7,
     model = NotesModel.load(workdir, step)
     notes = open_notes(data or model.trained.config.data.path)
     train, held = notes.split("train"), notes.split("eval")
-    chosen = np.linspace(0, len(train) - 1, min(train_windows, len(train))).astype(int)
-    trigram = Trigram.fit((train[i] for i in chosen), model.spec.vocabs[0])
+    trigram = Trigram.of_split(train, model.spec.vocabs[0], train_windows)
     picked = np.asarray(held[np.linspace(0, len(held) - 1, min(2 * pairs, len(held))).astype(int)], np.int32)
     reference = float(np.mean([trigram.log_prob(w) for w in picked]))
     return interpolation_study(model, picked, trigram, pairs, steps, temperature, seed), reference

@@ -76,7 +76,7 @@ class NotesModel:
 
 # ---------------------------------------------------------------- attributes of melodies (the paper's section 5.3)
 
-def _onsets(window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def onsets(window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(steps, MIDI pitches) of the note onsets of a window's first stream."""
     row = np.asarray(window)[0]
     steps = np.nonzero(row >= FIRST_PITCH_CLASS)[0]
@@ -85,30 +85,30 @@ def _onsets(window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def note_density(window) -> float:
     """Onsets per step."""
-    return len(_onsets(window)[0]) / np.asarray(window).shape[-1]
+    return len(onsets(window)[0]) / np.asarray(window).shape[-1]
 
 
 def c_diatonic(window) -> float:
     """Share of onsets whose pitch is in C major."""
-    _, pitches = _onsets(window)
+    _, pitches = onsets(window)
     return float(np.mean([p % 12 in C_MAJOR for p in pitches])) if len(pitches) else 0.0
 
 
 def average_interval(window) -> float:
     """Mean absolute interval in semitones between consecutive onsets."""
-    _, pitches = _onsets(window)
+    _, pitches = onsets(window)
     return float(np.abs(np.diff(pitches)).mean()) if len(pitches) > 1 else 0.0
 
 
 def syncopation_16th(window) -> float:
     """Share of onsets on an odd sixteenth (off the eighth-note grid)."""
-    steps, _ = _onsets(window)
+    steps, _ = onsets(window)
     return float(np.mean(steps % 2 == 1)) if len(steps) else 0.0
 
 
 def syncopation_8th(window) -> float:
     """Share of onsets on an off-beat eighth (the 'and' of a beat)."""
-    steps, _ = _onsets(window)
+    steps, _ = onsets(window)
     return float(np.mean(steps % 4 == 2)) if len(steps) else 0.0
 
 
@@ -213,12 +213,17 @@ def _meta(model: NotesModel, **more) -> dict:
 
 # ---------------------------------------------------------------- the three commands
 
+def prior_samples(model: NotesModel, num: int, temperature: float, seed: int = 0) -> np.ndarray:
+    """`num` windows [num, S, T] decoded from z ~ N(0, I): what `ada notes sample` makes with this seed."""
+    z = np.asarray(jax.random.normal(jax.random.key(seed), (num, model.spec.z)))
+    return model.decode(z, seed + 1, temperature)
+
+
 def sample(workdir, num: int, temperature: float, out, seed: int = 0) -> Result:
     """`num` windows decoded from z ~ N(0, I) (deterministic by `seed`)."""
     t0 = time.perf_counter()
     model = NotesModel.load(workdir)
-    z = np.asarray(jax.random.normal(jax.random.key(seed), (num, model.spec.z)))
-    tokens = model.decode(z, seed + 1, temperature)
+    tokens = prior_samples(model, num, temperature, seed)
     save_npy(Path(out) / "samples.npy", tokens.astype(np.int16))
     records = [{"label": f"sample {i}", "note_density": note_density(t)} for i, t in enumerate(tokens)]
     rows = [[(f"sample {i}", tokens[i])] for i in range(num)]

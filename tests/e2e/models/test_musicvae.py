@@ -61,7 +61,7 @@ def test_sample_interpolate_attribute_and_eval_write_what_they_say(trained, tmp_
     assert [json.loads(line)["amount"] for line in proc.stdout.splitlines() if line.startswith("{")] == [-1, 0, 1]
     assert list(workdir.glob("attribute-vectors-*.npz"))
     proc = run_ada("notes", "eval", "--workdir", workdir, "--windows", 8, "--out", tmp_path / "table",
-                   "--attributes", "--interpolations", 3)
+                   "--attributes", "--interpolations", 3, "--samples", 4)
     [row] = json.loads((tmp_path / "table.json").read_text())
     assert row["windows"] == 8 and 0 <= row["sampled_accuracy"] <= 1 and row["kl_bits"] > 0
     assert "teacher-forced acc." in proc.stdout and "vector added" in proc.stdout and "change in sd" in proc.stdout
@@ -71,6 +71,10 @@ def test_sample_interpolate_attribute_and_eval_write_what_they_say(trained, tmp_
     assert [r["alpha"] for r in ends] == [0.0, 1.0] and len(study["rows"]) == 7
     assert ends[0]["data_hamming_A"] == 0 and ends[1]["data_hamming_B"] == 0  # the data-space path's endpoints
     assert all(r["latent_trigram"] < 0 and r["data_trigram"] < 0 for r in study["rows"])
+    samples, held = json.loads((tmp_path / f"table-samples-{workdir.name}.json").read_text())
+    assert samples["windows"] == 4 and held["windows"] == len(open_notes(data).split("eval"))
+    assert set(samples["means"]) == {"trigram", "leaps_over_fifth", "leaps_over_octave", "note_density"}
+    assert "prior samples of" in proc.stdout and "leaps > a fifth" in proc.stdout
 
 
 def test_a_note_dataset_that_does_not_fit_the_model_is_one_error_line(tmp_path):
