@@ -2,8 +2,9 @@
 long, and how well its latent carries the music, measured on the exported parameters.
 
 The figures are those of `ada notes eval` (Magenta's accuracies, KL, ELBO), its interpolation study (latent
-against data-space paths between eval windows) and its attribute matrix, all on the eval split of the data
-the model was trained on; the card also keeps them as measures.json beside it.
+against data-space paths between eval windows), its attribute matrix and its prior samples beside the eval
+windows, all on the eval split of the data the model was trained on; the card also keeps them as
+measures.json beside it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ada.evaluation.interpolation import (
     mean_decode_checks,
 )
 from ada.evaluation.notes import attribute_matrix, evaluate_notes, matrix_table, table
+from ada.evaluation.samples import sample_study, samples_table
 from ada.notes.dataset import open_notes
 from ada.notes.midi import stream_names
 from ada.training.member import data_line, read_member, train_time
@@ -30,7 +32,8 @@ CARD = "MODEL_CARD.md"
 MEASURES = "measures.json"
 
 
-def notes_card(folder: Path, hardware: str, data=None, windows: int = 2048, pairs: int = 32, seed: int = 0) -> str:
+def notes_card(folder: Path, hardware: str, data=None, windows: int = 2048, pairs: int = 32, samples: int = 256,
+               seed: int = 0) -> str:
     """Measure the exported MusicVAE in `folder` and write its card and measures.json; returns the card's path."""
     from ada.generation.notes import NotesModel
 
@@ -42,6 +45,7 @@ def notes_card(folder: Path, hardware: str, data=None, windows: int = 2048, pair
     checks = latent_checks(rows) | mean_decode_checks(model, open_notes(data or config.data.path).split("eval"))
     matrix = attribute_matrix(folder, data, windows=min(windows, 256), seed=seed)
     diagonal = {units: matrix.diagonal_dominant(units) for units in ("percent", "sd")}
+    drawn = sample_study(folder, data, num=samples, seed=seed)
     params = sum(math.prod(x.shape) for x in jax.tree.leaves(model.trained.variables))
     member = read_member(folder)
     m = config.model
@@ -75,6 +79,12 @@ def notes_card(folder: Path, hardware: str, data=None, windows: int = 2048, pair
              f"{len(matrix.names)} rows in %, in {sum(diagonal['sd'])} of {len(matrix.names)} in standard "
              "deviations.", "",
              matrix_table(matrix, "percent").rstrip(), "", matrix_table(matrix, "sd").rstrip(), "",
+             "## Samples", "",
+             f"{samples} windows decoded from z ~ N(0, I) at temperature 1 (what `ada notes sample --seed {seed}` "
+             "draws) beside the eval windows, each measure's mean ± its standard error: the 3-gram log-probability "
+             "per step (as above), and on the first stream the share of intervals between onsets wider than a "
+             "fifth and than an octave, and the onsets a step.", "",
+             samples_table(drawn).rstrip(), "",
              "## Use", "", "```bash",
              f"ada notes sample --workdir {folder} --num 8 --out listen/{folder.name}-samples",
              f"ada notes interpolate --workdir {folder} --from {folder}/examples/a.mid --to {folder}/examples/b.mid "
@@ -84,6 +94,7 @@ def notes_card(folder: Path, hardware: str, data=None, windows: int = 2048, pair
     write_json(folder / MEASURES, {"eval": row.to_dict(), "interpolation": {"rows": rows, "reference_trigram":
                                    reference, **checks}, "attributes": {"names": matrix.names,
                                    "matrix": matrix.percent.tolist(), "matrix_sd": matrix.sd.tolist(),
-                                   "diagonal_dominant": diagonal["percent"], "diagonal_dominant_sd": diagonal["sd"]}})
+                                   "diagonal_dominant": diagonal["percent"], "diagonal_dominant_sd": diagonal["sd"]},
+                                   "samples": [r.to_dict() for r in drawn]})
     write_text(folder / CARD, "\n".join(lines))
     return folder / CARD

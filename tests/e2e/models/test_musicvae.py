@@ -157,6 +157,8 @@ def test_an_exported_musicvae_ships_what_every_notes_command_needs_and_a_card_me
     attributes = measures["attributes"]
     assert np.shape(attributes["matrix_sd"]) == (5, 5) and len(attributes["diagonal_dominant_sd"]) == 5
     assert 0 <= measures["interpolation"]["mean_decode_hamming"] <= 1 and "gives it back" in card
+    drawn, held = measures["samples"]
+    assert drawn["windows"] == 256 and f"| eval windows | {held['windows']} | {held['means']['trigram']:.3f} ± " in card
     # with no data at hand (the dataset gone), the commands run from the folder alone
     shutil.rmtree(data)
     for args in (("interpolate", "--workdir", out, "--from", out / "examples" / "a.mid", "--to",
